@@ -1,0 +1,1 @@
+"""itam_pipeline."""

@@ -1,0 +1,245 @@
+"""The sync pipeline as plain functions: extract -> land -> normalize -> reconcile -> apply.
+
+Dagster assets call these one step each; the benchmark and tests call them directly.
+Nothing here imports Dagster.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from connectors.errors import ConnectorError
+from connectors.records import FILE_PREFIX, RawRecord
+from itam_pipeline.lake import Lake, Landing
+from itam_pipeline.normalize import JunkRegistry, normalize
+from itam_pipeline.plan import QUARANTINE_COLUMNS, ReconciliationPlan
+from itam_pipeline.reconcile import ReconcileConfig, reconcile
+from itam_pipeline.repository import (
+    ApplyResult,
+    Thresholds,
+    apply_plan,
+    finish_extraction,
+    load_state,
+    start_extraction,
+)
+from itam_pipeline.schema import NORMALIZED_SCHEMA, conform
+
+log = logging.getLogger(__name__)
+
+API_SOURCES = ("intune", "device42", "miradore")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---- extract ---------------------------------------------------------------------------------
+def extract_to_lake(
+    source: str,
+    records: Iterable[RawRecord],
+    *,
+    lake: Lake,
+    engine: Engine,
+    run_id: str,
+    landing_id: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Landing:
+    """Land every record of one extraction and record in the repository whether it completed.
+
+    A connector error keeps what arrived (marked incomplete) and is re-raised.
+    """
+    landing_id = landing_id or run_id
+    start_extraction(engine, run_id=run_id, source=source)
+    try:
+        landing = lake.land(source, records, run_id=run_id, landing_id=landing_id, progress=progress)
+    except ConnectorError as exc:
+        partial = lake.landing(source, landing_id)
+        finish_extraction(
+            engine,
+            run_id=run_id,
+            source=source,
+            completed=False,
+            record_count=partial.records if partial else 0,
+            landed_path=partial.path if partial else None,
+            message=str(exc),
+        )
+        raise
+    finish_extraction(
+        engine,
+        run_id=run_id,
+        source=source,
+        completed=True,
+        record_count=landing.records,
+        landed_path=landing.path,
+        message=None,
+    )
+    return landing
+
+
+# ---- normalize -------------------------------------------------------------------------------
+@dataclass
+class NormalizedBatch:
+    """One source's normalized records for this run, staged until the repository commits."""
+
+    source: str
+    frame: pd.DataFrame
+    landing_ids: list[str]
+    completed: bool
+
+    @property
+    def quarantined(self) -> int:
+        return int(self.frame["quarantine_reason"].notna().sum())
+
+
+def pending_landing(lake: Lake, source: str, *, replay: bool = False) -> Landing | None:
+    """The newest landing not yet promoted (or, with ``replay``, the newest landing at all)."""
+    landings = lake.landings(source)
+    if not landings:
+        return None
+    newest = landings[-1]
+    if replay:
+        return newest
+    promoted = lake.promoted_landings(source)
+    return None if newest.landing_id in promoted else newest
+
+
+def normalize_landing(
+    lake: Lake, landing: Landing, *, registry: JunkRegistry | None = None
+) -> NormalizedBatch:
+    raw = lake.read_raw(landing)
+    frame = normalize(raw, registry=registry)
+    _stage_quarantine_payloads(lake, landing, raw, frame)
+    return NormalizedBatch(landing.source, frame, [landing.landing_id], landing.completed)
+
+
+def _stage_quarantine_payloads(lake: Lake, landing: Landing, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
+    """Keep the raw payload of every quarantined record so the quarantine table shows what arrived."""
+    mask = frame["quarantine_reason"].notna().to_numpy()
+    rows = raw.loc[mask, ["source", "source_record_id", "origin", "payload"]].copy()
+    rows["reason"] = frame.loc[mask, "quarantine_reason"].to_numpy()
+    lake.stage_quarantine(landing.source, landing.run_id, rows)
+
+
+def stage(lake: Lake, batch: NormalizedBatch, run_id: str) -> None:
+    lake.stage_normalized(
+        batch.source, run_id, batch.frame, landing_ids=batch.landing_ids, completed=batch.completed
+    )
+
+
+# ---- reconcile -------------------------------------------------------------------------------
+@dataclass
+class RunInputs:
+    """Every source's current records: this run's staged batches over the promoted snapshots."""
+
+    records: pd.DataFrame
+    sources_in_run: list[str]
+    completed_sources: dict[str, bool]
+    delta_feeds: set[str] = field(default_factory=set)
+
+
+def gather_records(lake: Lake, run_id: str, *, delta_feeds: Iterable[str] = ()) -> RunInputs:
+    """Combine the promoted snapshot of every source with what this run staged.
+
+    A staged API source or full-mode feed replaces its snapshot; a delta-mode feed is
+    merged into it by record key (the newer record wins).
+    """
+    delta = {f"{FILE_PREFIX}{f}" if not f.startswith(FILE_PREFIX) else f for f in delta_feeds}
+    frames: list[pd.DataFrame] = []
+    in_run: list[str] = []
+    completed: dict[str, bool] = {}
+    sources = set(lake.current_sources()) | set(lake.staged_sources(run_id))
+    for source in sorted(sources):
+        staged = lake.read_staged(source, run_id)
+        current = lake.read_current(source)
+        if staged is None:
+            frames.append(current)
+            completed[source] = False  # nothing new extracted this run: absence proves nothing
+            continue
+        in_run.append(source)
+        completed[source] = lake.staged_completed(source, run_id)
+        if source in delta and current is not None:
+            merged = pd.concat([current, staged], ignore_index=True)
+            frames.append(merged.drop_duplicates("record_key", keep="last"))
+            completed[source] = False  # a delta file never proves absence
+        else:
+            frames.append(staged)
+    frames = [f for f in frames if f is not None and len(f)]
+    records = pd.concat(frames, ignore_index=True) if frames else conform(pd.DataFrame(), NORMALIZED_SCHEMA)
+    return RunInputs(records, in_run, completed, delta)
+
+
+def build_plan(
+    engine: Engine,
+    inputs: RunInputs,
+    *,
+    run_id: str,
+    config: ReconcileConfig | None = None,
+    now: datetime | None = None,
+) -> ReconciliationPlan:
+    state = load_state(engine)
+    return reconcile(
+        inputs.records,
+        state,
+        run_id=run_id,
+        now=now or now_utc(),
+        completed_sources=inputs.completed_sources,
+        config=config,
+    )
+
+
+def restrict_to_run(plan: ReconciliationPlan, lake: Lake, inputs: RunInputs) -> ReconciliationPlan:
+    """Quarantine and counts only for the sources extracted in this run, with raw payloads attached.
+
+    Other sources' records take part in matching but were already accounted for in their own run.
+    """
+    q = plan.quarantine
+    if len(q):
+        q = q[q["source"].isin(inputs.sources_in_run)].copy()
+        payloads = lake.read_staged_quarantine(inputs.sources_in_run, plan.run_id)
+        if len(payloads) and len(q):
+            keyed = payloads.drop_duplicates(["source", "source_record_id", "origin"])
+            q = q.drop(columns=["payload"]).merge(
+                keyed[["source", "source_record_id", "origin", "payload"]],
+                on=["source", "source_record_id", "origin"],
+                how="left",
+            )
+        q = q.reindex(columns=list(QUARANTINE_COLUMNS))
+    plan.quarantine = q
+    plan.counts = {s: c for s, c in plan.counts.items() if s in inputs.sources_in_run}
+    return plan
+
+
+# ---- apply -----------------------------------------------------------------------------------
+def commit(
+    engine: Engine,
+    lake: Lake,
+    plan: ReconciliationPlan,
+    inputs: RunInputs,
+    *,
+    thresholds: Thresholds | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+) -> ApplyResult:
+    """Write the plan in one transaction, then promote this run's staged snapshots."""
+    result = apply_plan(engine, plan, run_id=plan.run_id, dry_run=dry_run, thresholds=thresholds, force=force)
+    if not dry_run:
+        for source in inputs.sources_in_run:
+            lake.promote_staged(source, plan.run_id, merge=source in inputs.delta_feeds)
+    return result
+
+
+def summary_rows(result: ApplyResult) -> list[dict[str, Any]]:
+    """Per-source counters as rows for printing and metadata."""
+    return [{"source": s, **counts} for s, counts in sorted(result.counts.items())]
+
+
+def payload_json(payload: dict[str, Any]) -> str:
+    return orjson.dumps(payload, default=str).decode()
