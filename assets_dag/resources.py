@@ -11,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from itam_pipeline.repository import create_engine
+from connectors.file_drop import FileDropConnector, load_feeds
+from itam_pipeline.repository import Thresholds, create_engine
 from sqlalchemy.engine import Engine
 
 from connectors.errors import NotConfiguredError
 from connectors.records import DEVICE42, INTUNE, MIRADORE, DeviceSource
+from itam_pipeline.alerts import AlertThresholds
 from itam_pipeline.lake import Lake
 
 
@@ -120,10 +122,12 @@ class FileDropResource(dg.ConfigurableResource):
 
     drop_dir: str = "drops"
 
-    def connector(self):  # -> connectors.file_drop.FileDropConnector
-        from connectors.file_drop import FileDropConnector
-
+    def connector(self) -> FileDropConnector:
         return FileDropConnector(Path(self.drop_dir))
+
+    def delta_feeds(self) -> set[str]:
+        """Feeds configured as deltas (a file adds/changes records but never proves absence)."""
+        return {name for name, feed in load_feeds(Path(self.drop_dir)).items() if feed.mode == "delta"}
 
 
 class RepositoryResource(dg.ConfigurableResource):
@@ -131,9 +135,32 @@ class RepositoryResource(dg.ConfigurableResource):
 
     database_url: str
     lake_dir: str
+    max_retire_fraction: float = 0.02
+    max_count_drop: float = 0.20
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(max_retire_fraction=self.max_retire_fraction, max_count_drop_fraction=self.max_count_drop)
 
     def engine(self) -> Engine:
         return create_engine(self.database_url)
 
     def lake(self) -> Lake:
         return Lake(Path(self.lake_dir))
+
+
+class AlertResource(dg.ConfigurableResource):
+    """Alert thresholds and the optional webhook for run failures and threshold alerts."""
+
+    webhook_url: str | None = None
+    warranty_days: int = 30
+    free_storage_pct: float = 10.0
+    not_seen_days: int = 30
+    min_quality: float = 80.0
+
+    def thresholds(self) -> AlertThresholds:
+        return AlertThresholds(
+            warranty_days=self.warranty_days,
+            free_storage_pct=self.free_storage_pct,
+            not_seen_days=self.not_seen_days,
+            min_quality=self.min_quality,
+        )

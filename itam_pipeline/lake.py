@@ -115,6 +115,16 @@ class Lake:
             self._write_manifest(path.with_suffix(".json"), landing)
         return landing
 
+    def raw_sources(self) -> list[str]:
+        """Every source with at least one landing."""
+        base = self.root / "raw"
+        if not base.exists():
+            return []
+        found = set()
+        for manifest in base.glob("*/*.json"):
+            found.add(json.loads(manifest.read_text())["source"])
+        return sorted(found)
+
     def landing(self, source: str, landing_id: str) -> Landing | None:
         manifest = self.raw_dir(source) / f"{_safe(landing_id)}.json"
         if not manifest.exists():
@@ -128,6 +138,11 @@ class Lake:
             return []
         found = [Landing(**json.loads(p.read_text())) for p in directory.glob("*.json")]
         return sorted(found, key=lambda m: m.started_at)
+
+    def count_errors(self, landing: Landing) -> int:
+        """Records the connector itself rejected (bad file rows) in a landing."""
+        column = pq.read_table(landing.path, columns=["error"]).column("error")
+        return len(column) - column.null_count
 
     def read_raw(self, landing: Landing) -> pd.DataFrame:
         return pq.read_table(landing.path).to_pandas(types_mapper=_arrow_to_pandas)

@@ -7,9 +7,11 @@ Nothing here imports Dagster.
 from __future__ import annotations
 
 import logging
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -109,6 +111,24 @@ def pending_landing(lake: Lake, source: str, *, replay: bool = False) -> Landing
         return newest
     promoted = lake.promoted_landings(source)
     return None if newest.landing_id in promoted else newest
+
+
+INCIDENT_FEEDS = frozenset({"file:incidents"})
+
+
+def pending_file_landings(lake: Lake, *, replay: bool = False) -> list[Landing]:
+    """Landed device-feed files not yet promoted, oldest first (with ``replay``: each feed's newest)."""
+    pending: list[Landing] = []
+    for source in lake.raw_sources():
+        if not source.startswith(FILE_PREFIX) or source in INCIDENT_FEEDS:
+            continue
+        landings = lake.landings(source)
+        if replay:
+            pending.extend(landings[-1:])
+        else:
+            promoted = set(lake.promoted_landings(source))
+            pending.extend(lnd for lnd in landings if lnd.landing_id not in promoted)
+    return sorted(pending, key=lambda lnd: lnd.started_at)
 
 
 def normalize_landing(
@@ -215,6 +235,32 @@ def restrict_to_run(plan: ReconciliationPlan, lake: Lake, inputs: RunInputs) -> 
     plan.quarantine = q
     plan.counts = {s: c for s, c in plan.counts.items() if s in inputs.sources_in_run}
     return plan
+
+
+def save_plan(lake: Lake, plan: ReconciliationPlan, inputs: RunInputs) -> Path:
+    """Hand the plan from the reconcile step to the write step (separate processes).
+
+    Pickle is fine here: both ends are this code base in one run, and the file is deleted
+    once the write committed.
+    """
+    path = lake.root / "plans" / f"{plan.run_id}.pkl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        pickle.dump({"plan": plan, "inputs": inputs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load_plan(lake: Lake, run_id: str) -> tuple[ReconciliationPlan, RunInputs]:
+    path = lake.root / "plans" / f"{run_id}.pkl"
+    if not path.exists():
+        raise FileNotFoundError(f"no reconciliation plan for run {run_id}: run the reconcile step first")
+    with path.open("rb") as fh:
+        saved = pickle.load(fh)
+    return saved["plan"], saved["inputs"]
+
+
+def discard_plan(lake: Lake, run_id: str) -> None:
+    (lake.root / "plans" / f"{run_id}.pkl").unlink(missing_ok=True)
 
 
 # ---- apply -----------------------------------------------------------------------------------

@@ -1,0 +1,30 @@
+"""Cross-cutting policies: retries, the repository write pool, freshness."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+
+# Connectors already retry single HTTP calls; this retries a whole extraction after an outage.
+EXTRACT_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+# Every step that writes the repository or the lake's promoted state shares this pool.
+# The instance config (itam_pipeline/deploy/dagster.yaml) limits every pool to one slot.
+REPOSITORY_POOL = "itam_repository"
+
+# Freshness: an hourly source is late after 2 h, failed after 6 h; nightly sources get a day.
+HOURLY_SOURCE_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=6), warn_window=timedelta(hours=2)
+)
+DAILY_SOURCE_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=50), warn_window=timedelta(hours=26)
+)
+REPOSITORY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=24), warn_window=timedelta(hours=6)
+)
+
+OWNERS = ["team:itam-data"]
+CODE_VERSION = "1"
