@@ -23,6 +23,7 @@ API_SOURCES = ("intune", "device42", "miradore")
 RESOURCES = {"repository"}
 FILE_FEEDS_KEY = dg.AssetKey(["normalized", "file_drops"])
 PLAN_KEY = dg.AssetKey(["reconciled", "plan"])
+FORCE_TAG = "itam/force"  # an operator accepted a plan over the thresholds
 
 
 def _staged(context: dg.AssetCheckExecutionContext, sources: list[str] | None) -> pd.DataFrame:
@@ -49,11 +50,19 @@ def _source_checks(source: str) -> list[dg.AssetChecksDefinition]:
         finally:
             engine.dispose()
         max_drop = context.resources.repository.max_count_drop
-        result = completeness_gate(len(staged), previous, lake.staged_completed(source, context.run_id), max_drop)
+        result = completeness_gate(
+            len(staged), previous, lake.staged_completed(source, context.run_id), max_drop
+        )
         return result.passed, result.metadata()
 
     return [
-        build_gx_checks(key, normalized_suite(source), load, name=f"gx_normalized_{source}", required_resource_keys=RESOURCES),
+        build_gx_checks(
+            key,
+            normalized_suite(source),
+            load,
+            name=f"gx_normalized_{source}",
+            required_resource_keys=RESOURCES,
+        ),
         build_scorecard_check(key, load, min_quality_score=0.0, required_resource_keys=RESOURCES),
         build_guard_check(
             key,
@@ -70,7 +79,13 @@ def _file_checks() -> list[dg.AssetChecksDefinition]:
         return _staged(context, None)
 
     return [
-        build_gx_checks(FILE_FEEDS_KEY, normalized_suite(None), load, name="gx_normalized_files", required_resource_keys=RESOURCES),
+        build_gx_checks(
+            FILE_FEEDS_KEY,
+            normalized_suite(None),
+            load,
+            name="gx_normalized_files",
+            required_resource_keys=RESOURCES,
+        ),
         build_scorecard_check(FILE_FEEDS_KEY, load, min_quality_score=0.0, required_resource_keys=RESOURCES),
     ]
 
@@ -93,6 +108,8 @@ def _plan_checks() -> list[dg.AssetChecksDefinition]:
         finally:
             engine.dispose()
         result = retirement_gate(plan.status_changes, fleet, max_share=repository.max_retire_fraction)
+        if not result.passed and context.run.tags.get(FORCE_TAG) == "true":
+            return True, {**result.metadata(), "forced": f"run tag {FORCE_TAG}=true accepts this plan"}
         return result.passed, result.metadata()
 
     def serial_loss(context: dg.AssetCheckExecutionContext) -> tuple[bool, dict]:

@@ -129,7 +129,11 @@ def run_sync(*, dry_run: bool = False, force: bool = False, replay: bool = False
     else:
         run_config["ops"]["repository__assets"] = {"config": {"force": force}}
     reconcile = defs.resolve_job_def("reconcile_all").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config,
+        asset_selection=selection,
+        tags={"itam/force": "true"} if force else None,
     )
     done()
     ok &= print_run_report(reconcile, say, show_plan=dry_run, summary=not dry_run)

@@ -77,6 +77,20 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
+def build_executor() -> dg.ExecutorDefinition:
+    """Multiprocess on one machine (default) or Celery workers for larger estates."""
+    kind = settings.raw("ITAM_EXECUTOR")
+    if kind == "celery":
+        from dagster_celery import celery_executor  # optional extra: pip install 'itam-pipeline[celery]'
+
+        return celery_executor.configured(
+            {"broker": settings.raw("ITAM_CELERY_BROKER"), "backend": settings.raw("ITAM_CELERY_BACKEND")}
+        )
+    if kind != "multiprocess":
+        raise settings.ConfigError(f"ITAM_EXECUTOR={kind!r}: use 'multiprocess' or 'celery'")
+    return dg.multiprocess_executor.configured({"max_concurrent": 4})
+
+
 def build_definitions() -> dg.Definitions:
     settings.load_env_file()
     return dg.Definitions(
@@ -94,7 +108,7 @@ def build_definitions() -> dg.Definitions:
         schedules=build_schedules(),
         sensors=[file_drop_sensor, sync_failure_sensor],
         resources=build_resources(),
-        executor=dg.multiprocess_executor.configured({"max_concurrent": 4}),
+        executor=build_executor(),
     )
 
 
