@@ -12,7 +12,7 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from data_checks.asset_checks import build_gx_checks, build_guard_check, build_scorecard_check
+from data_checks.asset_checks import build_guard_check, build_gx_checks, build_scorecard_check
 from data_checks.guards import completeness_gate, duplicate_active_serials, retirement_gate, serial_loss_gate
 from data_checks.suites import golden_suite, normalized_suite
 from itam_pipeline.lake import empty_normalized
@@ -28,8 +28,8 @@ FORCE_TAG = "itam/force"  # an operator accepted a plan over the thresholds
 
 def _staged(context: dg.AssetCheckExecutionContext, sources: list[str] | None) -> pd.DataFrame:
     lake = context.resources.repository.lake()
-    wanted = sources or [s for s in lake.staged_sources(context.run_id) if s.startswith("file:")]
-    frames = [f for f in (lake.read_staged(s, context.run_id) for s in wanted) if f is not None]
+    wanted = sources or [s for s in lake.staged_sources(context.run.run_id) if s.startswith("file:")]
+    frames = [f for f in (lake.read_staged(s, context.run.run_id) for s in wanted) if f is not None]
     return pd.concat(frames, ignore_index=True) if frames else empty_normalized()
 
 
@@ -41,17 +41,17 @@ def _source_checks(source: str) -> list[dg.AssetChecksDefinition]:
 
     def gate(context: dg.AssetCheckExecutionContext) -> tuple[bool, dict]:
         lake = context.resources.repository.lake()
-        staged = lake.read_staged(source, context.run_id)
+        staged = lake.read_staged(source, context.run.run_id)
         if staged is None:
             return True, {"reason": "nothing extracted in this run"}
         engine = context.resources.repository.engine()
         try:
-            previous = last_complete_counts(engine, exclude_run_id=context.run_id).get(source)
+            previous = last_complete_counts(engine, exclude_run_id=context.run.run_id).get(source)
         finally:
             engine.dispose()
         max_drop = context.resources.repository.max_count_drop
         result = completeness_gate(
-            len(staged), previous, lake.staged_completed(source, context.run_id), max_drop
+            len(staged), previous, lake.staged_completed(source, context.run.run_id), max_drop
         )
         return result.passed, result.metadata()
 
@@ -92,7 +92,7 @@ def _file_checks() -> list[dg.AssetChecksDefinition]:
 
 def _plan_checks() -> list[dg.AssetChecksDefinition]:
     def golden(context: dg.AssetCheckExecutionContext) -> pd.DataFrame:
-        plan, _ = load_plan(context.resources.repository.lake(), context.run_id)
+        plan, _ = load_plan(context.resources.repository.lake(), context.run.run_id)
         return plan.assets
 
     def duplicates(context: dg.AssetCheckExecutionContext) -> tuple[bool, dict]:
@@ -101,7 +101,7 @@ def _plan_checks() -> list[dg.AssetChecksDefinition]:
 
     def thresholds(context: dg.AssetCheckExecutionContext) -> tuple[bool, dict]:
         repository = context.resources.repository
-        plan, _ = load_plan(repository.lake(), context.run_id)
+        plan, _ = load_plan(repository.lake(), context.run.run_id)
         engine = repository.engine()
         try:
             fleet = len(read_assets(engine))
