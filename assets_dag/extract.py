@@ -1,7 +1,5 @@
 """Extraction assets: each source's devices landed as a raw Parquet snapshot in the lake."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import dagster as dg
@@ -72,7 +70,9 @@ def build_raw_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         except NotConfiguredError as exc:
             # A source without credentials is skipped, not failed: most estates use a subset.
             context.log.warning(str(exc))
-            return dg.MaterializeResult(metadata={"status": "skipped", "reason": str(exc), "dagster/row_count": 0})
+            return dg.MaterializeResult(
+                metadata={"status": "skipped", "reason": str(exc), "dagster/row_count": 0}
+            )
         engine = repository.engine()
         try:
             landing = extract_to_lake(
@@ -132,5 +132,10 @@ def raw_file_drops(
         drops.mark_processed(dropped, rows=landing.records)
     bad_rows = repository.lake().count_errors(landing)
     return dg.MaterializeResult(
-        metadata={**landing_metadata(landing), "file": dropped.name, "feed": dropped.feed, "bad_rows": bad_rows}
+        metadata={
+            **landing_metadata(landing),
+            "file": dropped.name,
+            "feed": dropped.feed,
+            "bad_rows": bad_rows,
+        }
     )

@@ -1,7 +1,5 @@
 """Jobs: what one run contains."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets_dag.extract import API_SOURCES, raw_key
@@ -13,7 +11,7 @@ RAW_FILE_KEY = dg.AssetKey(["raw", "file_drops"])
 _DOWNSTREAM = dg.AssetSelection.assets(PLAN_KEY, ASSETS_KEY, *REPORTING_KEYS)
 
 
-def source_sync_job(source: str) -> dg.UnresolvedAssetJobDefinition:
+def source_sync_job(source: str):  # -> UnresolvedAssetJobDefinition (not exported by dagster)
     """Extract -> normalize -> checks -> reconcile -> write for one source, as one run."""
     return dg.define_asset_job(
         f"sync_{source}",

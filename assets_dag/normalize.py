@@ -1,7 +1,5 @@
 """Normalization assets: each source's newest raw landing mapped to the canonical schema."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets_dag.extract import API_SOURCES, raw_key
@@ -11,12 +9,21 @@ from itam_pipeline.lake import Lake
 from itam_pipeline.normalize import JunkRegistry
 from itam_pipeline.schema import NORMALIZED_COLUMNS
 from itam_pipeline.settings import extra_junk_registries
-from itam_pipeline.sync import NormalizedBatch, normalize_landing, pending_file_landings, pending_landing, stage
+from itam_pipeline.sync import (
+    NormalizedBatch,
+    normalize_landing,
+    pending_file_landings,
+    pending_landing,
+    stage,
+)
 
 FILE_FEEDS_KEY = dg.AssetKey(["normalized", "file_drops"])
 
 NORMALIZED_TABLE_SCHEMA = dg.TableSchema(
-    columns=[dg.TableColumn(name, str(arrow_type), description=text) for name, arrow_type, text in NORMALIZED_COLUMNS]
+    columns=[
+        dg.TableColumn(name, str(arrow_type), description=text)
+        for name, arrow_type, text in NORMALIZED_COLUMNS
+    ]
 )
 
 
@@ -99,5 +106,7 @@ def normalized_file_drops(
         batch = normalize_landing(lake, landing, registry=registry)
         stage(lake, batch, context.run_id)
         batches.append(batch)
-        context.log.info(f"{landing.source}: normalized {len(batch.frame):,} rows of landing {landing.landing_id}")
+        context.log.info(
+            f"{landing.source}: normalized {len(batch.frame):,} rows of landing {landing.landing_id}"
+        )
     return dg.MaterializeResult(metadata=batch_metadata(batches))

@@ -1,7 +1,5 @@
 """Partitions: one dynamic partition per dropped file (``<feed>/<file name>``)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 file_drop_partitions = dg.DynamicPartitionsDefinition(name="file_drops")

@@ -1,7 +1,5 @@
 """Cross-cutting policies: retries, the repository write pool, freshness."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import dagster as dg

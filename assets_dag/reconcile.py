@@ -5,8 +5,6 @@
 are steps of one run, a failed blocking check skips the write in that same run.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets_dag.extract import API_SOURCES
@@ -16,7 +14,15 @@ from assets_dag.resources import FileDropResource, RepositoryResource
 from itam_pipeline.plan import COUNT_KEYS
 from itam_pipeline.repository import compute_diff
 from itam_pipeline.schema import GOLDEN_COLUMNS
-from itam_pipeline.sync import build_plan, commit, discard_plan, gather_records, load_plan, restrict_to_run, save_plan
+from itam_pipeline.sync import (
+    build_plan,
+    commit,
+    discard_plan,
+    gather_records,
+    load_plan,
+    restrict_to_run,
+    save_plan,
+)
 
 PLAN_KEY = dg.AssetKey(["reconciled", "plan"])
 ASSETS_KEY = dg.AssetKey(["repository", "assets"])
@@ -98,7 +104,8 @@ def repository_assets(
     discard_plan(lake, context.run_id)
     totals = _totals(result.counts)
     per_source = "\n".join(
-        f"| {s} | " + " | ".join(str(c.get(k, 0)) for k in COUNT_KEYS) + " |" for s, c in sorted(result.counts.items())
+        f"| {s} | " + " | ".join(str(c.get(k, 0)) for k in COUNT_KEYS) + " |"
+        for s, c in sorted(result.counts.items())
     )
     table = "| source | " + " | ".join(COUNT_KEYS) + " |\n|---" * (len(COUNT_KEYS) + 1) + "|\n" + per_source
     return dg.MaterializeResult(

@@ -1,7 +1,5 @@
 """Reporting: threshold alerts on asset facts and per-source quality, after each write."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -20,7 +18,9 @@ SAMPLE_ROWS = 20
 
 
 def _sample(frame: pd.DataFrame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.head(SAMPLE_ROWS).astype(str).to_markdown(index=False) if len(frame) else "none")
+    return dg.MetadataValue.md(
+        frame.head(SAMPLE_ROWS).astype(str).to_markdown(index=False) if len(frame) else "none"
+    )
 
 
 @dg.asset(
@@ -84,6 +84,9 @@ def reporting_alerts(
             },
         )
     return dg.MaterializeResult(
-        metadata={**{f"alert_{n}": len(offending[n]) for n in ASSET_ALERTS}, **{f"quality_{s}": q for s, q in quality.items()}},
+        metadata={
+            **{f"alert_{n}": len(offending[n]) for n in ASSET_ALERTS},
+            **{f"quality_{s}": q for s, q in quality.items()},
+        },
         check_results=checks,
     )

@@ -6,8 +6,6 @@ Dagster. Secrets arrive through ``EnvVar`` (see ``itam_pipeline.definitions``), 
 shows the variable name, never the value.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
@@ -139,7 +137,9 @@ class RepositoryResource(dg.ConfigurableResource):
     max_count_drop: float = 0.20
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(max_retire_fraction=self.max_retire_fraction, max_count_drop_fraction=self.max_count_drop)
+        return Thresholds(
+            max_retire_fraction=self.max_retire_fraction, max_count_drop_fraction=self.max_count_drop
+        )
 
     def engine(self) -> Engine:
         return create_engine(self.database_url)

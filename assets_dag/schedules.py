@@ -1,7 +1,5 @@
 """Schedules: one per API source (cron from ITAM_SCHEDULE_<SOURCE>, defaults in settings)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets_dag.jobs import source_sync_jobs

@@ -1,7 +1,5 @@
 """Sensors: new dropped files trigger runs; failed runs are recorded and announced."""
 
-from __future__ import annotations
-
 import json
 
 import dagster as dg
@@ -33,7 +31,9 @@ def file_drop_sensor(context: dg.SensorEvaluationContext, file_drop: FileDropRes
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
-                run_key=f"{f.partition_key}@{f.sha256}", partition_key=f.partition_key, tags={"itam/file": f.name}
+                run_key=f"{f.partition_key}@{f.sha256}",
+                partition_key=f.partition_key,
+                tags={"itam/file": f.name},
             )
             for f in new
         ],

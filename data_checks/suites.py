@@ -111,20 +111,23 @@ def normalized_suite(
     expectations = [
         # Critical: each of these breaks reconciliation itself, not just the data's quality.
         # A null or repeated record_key makes link continuity ambiguous (one native record would
-        # link to two assets, or two records overwrite each other's link).
+        # link to two assets, or two records overwrite each other's link). Quarantined rows are
+        # exempt: a file row without any key is exactly what quarantine is for.
         _expect(
             gxe.ExpectColumnValuesToNotBeNull,
             "record_key_not_null",
             _CRITICAL,
-            "record_key is never null",
+            "usable records have a record_key",
             column="record_key",
+            row_condition=_USABLE,
         ),
         _expect(
             gxe.ExpectColumnValuesToBeUnique,
             "record_key_unique",
             _CRITICAL,
-            "record_key is unique",
+            "record_key is unique among usable records",
             column="record_key",
+            row_condition=_USABLE,
         ),
         # A wrong source name would attribute links and absence evidence to another source, and
         # absence evidence retires assets.

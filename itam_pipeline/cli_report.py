@@ -21,7 +21,7 @@ def print_run_report(
 ) -> bool:
     """Report one run; returns whether it succeeded."""
     for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
+        mat = event.materialization
         meta = {k: _value(v) for k, v in mat.metadata.items()}
         key = mat.asset_key.to_user_string()
         details = ", ".join(f"{k}={meta[k]}" for k in _SHOWN if k in meta)

@@ -135,9 +135,22 @@ def normalize_landing(
     lake: Lake, landing: Landing, *, registry: JunkRegistry | None = None
 ) -> NormalizedBatch:
     raw = lake.read_raw(landing)
-    frame = normalize(raw, registry=registry)
+    frame = quarantine_repeated_keys(normalize(raw, registry=registry))
     _stage_quarantine_payloads(lake, landing, raw, frame)
     return NormalizedBatch(landing.source, frame, [landing.landing_id], landing.completed)
+
+
+def quarantine_repeated_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the last usable record per record_key; earlier ones go to quarantine, not to /dev/null.
+
+    Keyset paging can deliver a renamed device twice, and a spreadsheet can repeat an asset tag.
+    """
+    usable = frame["quarantine_reason"].isna() & frame["record_key"].notna()
+    repeated = usable & frame["record_key"].where(usable).duplicated(keep="last")
+    if repeated.any():
+        frame = frame.copy()
+        frame.loc[repeated, "quarantine_reason"] = "DUPLICATE_KEY: a later record of this source has the same key"
+    return frame
 
 
 def _stage_quarantine_payloads(lake: Lake, landing: Landing, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
