@@ -13,7 +13,7 @@ from assets_dag.policies import (
     OWNERS,
 )
 from assets_dag.resources import FileDropResource, RepositoryResource
-from connectors.errors import ConnectorError, NotConfiguredError
+from connectors.errors import ConnectorError, FileRejectedError, NotConfiguredError
 from itam_pipeline.lake import Landing
 from itam_pipeline.sync import extract_to_lake
 
@@ -124,6 +124,10 @@ def raw_file_drops(
             run_id=context.run_id,
             landing_id=f"{context.run_id}-{dropped.sha256[:12]}",
         )
+    except FileRejectedError as exc:
+        # The file as a whole is unreadable: move it aside so the feed keeps flowing.
+        drops.mark_rejected(dropped, str(exc))
+        raise dg.Failure(description=f"{dropped.name} rejected: {exc}", allow_retries=False) from None
     except ConnectorError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     finally:

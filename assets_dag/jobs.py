@@ -4,11 +4,11 @@ import dagster as dg
 
 from assets_dag.extract import API_SOURCES, raw_key
 from assets_dag.normalize import FILE_FEEDS_KEY, normalized_key
-from assets_dag.reconcile import ASSETS_KEY, PLAN_KEY
+from assets_dag.reconcile import ASSETS_KEY, INCIDENTS_KEY, PLAN_KEY
 from assets_dag.reporting import REPORTING_KEYS
 
 RAW_FILE_KEY = dg.AssetKey(["raw", "file_drops"])
-_DOWNSTREAM = dg.AssetSelection.assets(PLAN_KEY, ASSETS_KEY, *REPORTING_KEYS)
+_DOWNSTREAM = dg.AssetSelection.assets(PLAN_KEY, ASSETS_KEY, INCIDENTS_KEY, *REPORTING_KEYS)
 
 
 def source_sync_job(source: str):  # -> UnresolvedAssetJobDefinition (not exported by dagster)

@@ -12,7 +12,7 @@ from assets_dag.normalize import FILE_FEEDS_KEY, normalized_key
 from assets_dag.policies import CODE_VERSION, OWNERS, REPOSITORY_FRESHNESS, REPOSITORY_POOL
 from assets_dag.resources import FileDropResource, RepositoryResource
 from itam_pipeline.plan import COUNT_KEYS
-from itam_pipeline.repository import compute_diff
+from itam_pipeline.repository import compute_diff, link_incidents
 from itam_pipeline.schema import GOLDEN_COLUMNS
 from itam_pipeline.sync import (
     build_plan,
@@ -20,6 +20,7 @@ from itam_pipeline.sync import (
     discard_plan,
     gather_records,
     load_plan,
+    pending_incidents,
     restrict_to_run,
     save_plan,
 )
@@ -107,7 +108,9 @@ def repository_assets(
         f"| {s} | " + " | ".join(str(c.get(k, 0)) for k in COUNT_KEYS) + " |"
         for s, c in sorted(result.counts.items())
     )
-    table = "| source | " + " | ".join(COUNT_KEYS) + " |\n|---" * (len(COUNT_KEYS) + 1) + "|\n" + per_source
+    table = (
+        "| source | " + " | ".join(COUNT_KEYS) + " |\n" + "|---" * (len(COUNT_KEYS) + 1) + "|\n" + per_source
+    )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": result.total_assets,
@@ -115,5 +118,49 @@ def repository_assets(
             "dagster/column_schema": GOLDEN_TABLE_SCHEMA,
             **totals,
             "summary": dg.MetadataValue.md(table),
+        }
+    )
+
+
+INCIDENTS_KEY = dg.AssetKey(["repository", "incidents"])
+
+
+@dg.asset(
+    key=INCIDENTS_KEY,
+    deps=[dg.AssetKey(["raw", "file_drops"]), ASSETS_KEY],
+    group_name="repository",
+    description="Service-desk incidents from the `incidents` feed, linked to assets by tag, serial, host or user.",
+    kinds={"sqlite", "postgres"},
+    owners=OWNERS,
+    code_version=CODE_VERSION,
+    pool=REPOSITORY_POOL,
+)
+def repository_incidents(
+    context: dg.AssetExecutionContext, repository: RepositoryResource
+) -> dg.MaterializeResult:
+    lake = repository.lake()
+    batch = pending_incidents(lake)
+    if not batch.landings:
+        return dg.MaterializeResult(metadata={"status": "unchanged", "dagster/row_count": 0})
+    engine = repository.engine()
+    try:
+        result = link_incidents(engine, batch.frame, context.run_id)
+    finally:
+        engine.dispose()
+    for landing in batch.landings:
+        lake.mark_consumed(landing.source, [landing.landing_id], run_id=context.run_id)
+    if result.unlinked:
+        context.log.warning(
+            f"{result.unlinked} incidents match no asset: {', '.join(result.unlinked_ids[:20])}"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": result.incidents,
+            "incidents": result.incidents,
+            "linked": result.linked,
+            "unlinked": result.unlinked,
+            "bad_rows": len(batch.bad_rows),
+            "unlinked_ids": dg.MetadataValue.json(result.unlinked_ids[:200]),
+            "bad_row_reasons": dg.MetadataValue.json(batch.bad_rows.head(200).to_dict("records")),
         }
     )

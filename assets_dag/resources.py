@@ -9,14 +9,14 @@ shows the variable name, never the value.
 from pathlib import Path
 
 import dagster as dg
-from connectors.file_drop import FileDropConnector, load_feeds
-from itam_pipeline.repository import Thresholds, create_engine
 from sqlalchemy.engine import Engine
 
 from connectors.errors import NotConfiguredError
+from connectors.file_drop import FileDropConnector, load_feeds
 from connectors.records import DEVICE42, INTUNE, MIRADORE, DeviceSource
 from itam_pipeline.alerts import AlertThresholds
 from itam_pipeline.lake import Lake
+from itam_pipeline.repository import Thresholds, create_engine
 
 
 class SourceResource(dg.ConfigurableResource):

@@ -84,8 +84,8 @@ def run_sync(*, dry_run: bool = False, force: bool = False, replay: bool = False
 
     import dagster as dg
 
-    from itam_pipeline.definitions import build_definitions
     from itam_pipeline.cli_report import print_run_report
+    from itam_pipeline.definitions import build_definitions
 
     defs = build_definitions()
     instance = dg.DagsterInstance.get()

@@ -14,7 +14,7 @@ import dagster as dg
 from assets_dag.extract import raw_file_drops, raw_source_assets
 from assets_dag.jobs import all_jobs
 from assets_dag.normalize import normalized_file_drops, normalized_source_assets
-from assets_dag.reconcile import reconciled_plan, repository_assets
+from assets_dag.reconcile import reconciled_plan, repository_assets, repository_incidents
 from assets_dag.reporting import reporting_alerts
 from assets_dag.resources import (
     AlertResource,
@@ -101,6 +101,7 @@ def build_definitions() -> dg.Definitions:
             normalized_file_drops,
             reconciled_plan,
             repository_assets,
+            repository_incidents,
             reporting_alerts,
         ],
         asset_checks=build_pipeline_checks(),

@@ -216,6 +216,22 @@ class Lake:
         marker = self.normalized_dir(source) / "current.json"
         return json.loads(marker.read_text()).get("landing_ids", []) if marker.exists() else []
 
+    def mark_consumed(self, source: str, landing_ids: list[str], *, run_id: str) -> None:
+        """Remember landings used outside the normalized flow (incident feeds)."""
+        directory = self.normalized_dir(source)
+        ids = [*self.consumed_landings(source), *landing_ids][-1000:]
+        marker = {
+            "source": source,
+            "run_id": run_id,
+            "landing_ids": ids,
+            "promoted_at": datetime.now(UTC).isoformat(),
+        }
+        _atomic_write_text(directory / "consumed.json", json.dumps(marker))
+
+    def consumed_landings(self, source: str) -> list[str]:
+        marker = self.normalized_dir(source) / "consumed.json"
+        return json.loads(marker.read_text()).get("landing_ids", []) if marker.exists() else []
+
     def promote_staged(self, source: str, run_id: str, *, merge: bool = False) -> None:
         """Make this run's staged records the current snapshot of ``source`` (atomic replace).
 

@@ -131,6 +131,36 @@ def pending_file_landings(lake: Lake, *, replay: bool = False) -> list[Landing]:
     return sorted(pending, key=lambda lnd: lnd.started_at)
 
 
+@dataclass
+class IncidentBatch:
+    """Incident rows of newly landed incident-feed files."""
+
+    frame: pd.DataFrame
+    bad_rows: pd.DataFrame  # origin + reason of rows the connector rejected (kept in the raw landing)
+    landings: list[Landing]
+
+
+def pending_incidents(lake: Lake) -> IncidentBatch:
+    """Incident-feed landings not yet linked, as one frame of incident rows."""
+    rows: list[pd.DataFrame] = []
+    bad: list[pd.DataFrame] = []
+    landings: list[Landing] = []
+    for source in INCIDENT_FEEDS & set(lake.raw_sources()):
+        consumed = set(lake.consumed_landings(source))
+        for landing in lake.landings(source):
+            if landing.landing_id in consumed:
+                continue
+            raw = lake.read_raw(landing)
+            ok = raw["error"].isna()
+            payloads = [orjson.loads(p) for p in raw.loc[ok, "payload"]]
+            rows.append(pd.DataFrame(payloads))
+            bad.append(raw.loc[~ok, ["origin", "error"]])
+            landings.append(landing)
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    bad_rows = pd.concat(bad, ignore_index=True) if bad else pd.DataFrame(columns=["origin", "error"])
+    return IncidentBatch(frame, bad_rows, landings)
+
+
 def normalize_landing(
     lake: Lake, landing: Landing, *, registry: JunkRegistry | None = None
 ) -> NormalizedBatch:
@@ -149,7 +179,9 @@ def quarantine_repeated_keys(frame: pd.DataFrame) -> pd.DataFrame:
     repeated = usable & frame["record_key"].where(usable).duplicated(keep="last")
     if repeated.any():
         frame = frame.copy()
-        frame.loc[repeated, "quarantine_reason"] = "DUPLICATE_KEY: a later record of this source has the same key"
+        frame.loc[repeated, "quarantine_reason"] = (
+            "DUPLICATE_KEY: a later record of this source has the same key"
+        )
     return frame
 
 
