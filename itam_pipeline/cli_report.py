@@ -39,9 +39,8 @@ def print_run_report(
             error = event.step_failure_data.error
             message = error.message.strip().splitlines()[-1] if error else "failed"
             say(f"   FAILED {event.step_key}: {message}")
-    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
-    if skipped:
-        say(f"   not run because an upstream step or blocking check failed: {', '.join(skipped)}")
+    if not result.success:
+        say("   steps after a failed step or a failed blocking check were not run (the repository is unchanged)")
     return result.success
 
 
