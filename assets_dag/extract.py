@@ -8,9 +8,9 @@ from assets_dag.partitions import file_drop_partitions
 from assets_dag.policies import (
     CODE_VERSION,
     DAILY_SOURCE_FRESHNESS,
-    EXTRACT_RETRY,
     HOURLY_SOURCE_FRESHNESS,
     OWNERS,
+    extract_retry_policy,
 )
 from assets_dag.resources import FileDropResource, RepositoryResource
 from connectors.errors import ConnectorError, FileRejectedError, NotConfiguredError
@@ -59,7 +59,7 @@ def build_raw_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         tags={"itam/source": spec.name},
         code_version=CODE_VERSION,
         required_resource_keys={spec.resource_key, "repository"},
-        retry_policy=EXTRACT_RETRY,
+        retry_policy=extract_retry_policy(),
         freshness_policy=spec.freshness,
     )
     def _raw(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

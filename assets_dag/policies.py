@@ -4,10 +4,18 @@ from datetime import timedelta
 
 import dagster as dg
 
-# Connectors already retry single HTTP calls; this retries a whole extraction after an outage.
-EXTRACT_RETRY = dg.RetryPolicy(
-    max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
+from itam_pipeline import settings
+
+
+def extract_retry_policy() -> dg.RetryPolicy:
+    """Connectors retry single HTTP calls; this retries a whole extraction after an outage."""
+    return dg.RetryPolicy(
+        max_retries=settings.int_setting("ITAM_EXTRACT_RETRIES"),
+        delay=settings.float_setting("ITAM_EXTRACT_RETRY_DELAY"),
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
+
 
 # Every step that writes the repository or the lake's promoted state shares this pool.
 # The instance config (itam_pipeline/deploy/dagster.yaml) limits every pool to one slot.

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from connectors.errors import NotConfiguredError
 from connectors.file_drop import FileDropConnector, load_feeds
+from connectors.http import RetryPolicy
 from connectors.records import DEVICE42, INTUNE, MIRADORE, DeviceSource
 from itam_pipeline.alerts import AlertThresholds
 from itam_pipeline.lake import Lake
@@ -24,9 +25,13 @@ class SourceResource(dg.ConfigurableResource):
 
     timeout_seconds: float = 60.0
     ca_bundle: str | None = None  # REQUESTS_CA_BUNDLE; None lets requests use its default
+    http_attempts: int = 6
 
     def _verify(self) -> str | bool:
         return self.ca_bundle or True
+
+    def _retry(self) -> RetryPolicy:
+        return RetryPolicy(max_attempts=self.http_attempts)
 
     def connector(self) -> DeviceSource:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -69,6 +74,7 @@ class IntuneResource(SourceResource):
             token_provider=tokens,
             verify=self._verify(),
             timeout=self.timeout_seconds,
+            retry=self._retry(),
         )
 
 
@@ -94,6 +100,7 @@ class Device42Resource(SourceResource):
             password=self.password,
             verify=self._verify(),
             timeout=self.timeout_seconds,
+            retry=self._retry(),
         )
 
 
@@ -111,7 +118,11 @@ class MiradoreResource(SourceResource):
                 MIRADORE, "not configured", hint="set ITAM_MIRADORE_URL and ITAM_MIRADORE_API_KEY"
             )
         return MiradoreClient(
-            site_url=self.url, api_key=self.api_key, verify=self._verify(), timeout=self.timeout_seconds
+            site_url=self.url,
+            api_key=self.api_key,
+            verify=self._verify(),
+            timeout=self.timeout_seconds,
+            retry=self._retry(),
         )
 
 

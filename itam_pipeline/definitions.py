@@ -43,7 +43,11 @@ def _number(name: str) -> float:
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     paths = settings.paths()
-    http = {"timeout_seconds": _number("ITAM_HTTP_TIMEOUT"), "ca_bundle": _env("REQUESTS_CA_BUNDLE")}
+    http = {
+        "timeout_seconds": _number("ITAM_HTTP_TIMEOUT"),
+        "ca_bundle": _env("REQUESTS_CA_BUNDLE"),
+        "http_attempts": settings.int_setting("ITAM_HTTP_ATTEMPTS"),
+    }
     return {
         "intune": IntuneResource(
             tenant_id=_env("ITAM_INTUNE_TENANT_ID"),

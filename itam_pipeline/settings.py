@@ -63,6 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("REQUESTS_CA_BUNDLE", None, "CA bundle for every HTTPS call (standard requests variable)."),
     Setting("ITAM_HTTP_TIMEOUT", "60", "Timeout in seconds of every HTTP call to a source."),
+    Setting("ITAM_HTTP_ATTEMPTS", "6", "Attempts per HTTP call on 429/5xx/timeouts (Retry-After honoured, else backoff)."),
+    Setting("ITAM_EXTRACT_RETRIES", "3", "Dagster retries of a whole extraction after a transient outage."),
+    Setting("ITAM_EXTRACT_RETRY_DELAY", "30", "Seconds before the first extraction retry (doubles each time)."),
     Setting(
         "ITAM_JUNK_REGISTRY",
         None,

@@ -23,7 +23,8 @@ from connectors.records import FILE_PREFIX, RawRecord
 from itam_pipeline.lake import Lake, Landing
 from itam_pipeline.normalize import JunkRegistry, normalize
 from itam_pipeline.plan import QUARANTINE_COLUMNS, ReconciliationPlan
-from itam_pipeline.reconcile import ReconcileConfig, reconcile
+from itam_pipeline import settings
+from itam_pipeline.reconcile import ReconcileConfig, load_config, reconcile
 from itam_pipeline.repository import (
     ApplyResult,
     Thresholds,
@@ -250,6 +251,8 @@ def build_plan(
     now: datetime | None = None,
 ) -> ReconciliationPlan:
     state = load_state(engine)
+    if config is None:
+        config = load_config(settings.raw("ITAM_RECONCILIATION_CONFIG"))
     return reconcile(
         inputs.records,
         state,

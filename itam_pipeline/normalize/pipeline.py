@@ -66,6 +66,7 @@ def normalize(raw: pd.DataFrame, *, registry: JunkRegistry | None = None) -> pd.
     out = _normalize_staged(staged, kinds, owner, macs, registry)
     out["source"] = sources
     out["source_record_id"] = clean(as_text(_column(raw, "source_record_id"))).reset_index(drop=True)
+    _rekey_placeholder_tags(out, staged, sources)
     out["record_key"] = sources + "|" + out["source_record_id"]
     for name in ("origin", "run_id", "extracted_at"):
         out[name] = _column(raw, name).reset_index(drop=True)
@@ -79,6 +80,20 @@ def normalize(raw: pd.DataFrame, *, registry: JunkRegistry | None = None) -> pd.
         serial_keys=out["serial_key"],
     )
     return conform(out, NORMALIZED_SCHEMA).set_axis(raw.index)
+
+
+def _rekey_placeholder_tags(out: pd.DataFrame, staged: pd.DataFrame, sources: pd.Series) -> None:
+    """A file row keyed by a junk asset tag ("N/A", "TBD") is keyed by its serial instead.
+
+    The connector keys rows by asset tag without knowing the junk registry; left alone, every
+    "N/A" row of a feed would share one key and all but the last would be quarantined.
+    """
+    raw_tag = clean(as_text(staged["asset_tag"])).str.upper()
+    keyed_by_tag = (out["source_record_id"].str.upper() == raw_tag).fillna(False).astype(bool)
+    is_file = sources.str.startswith("file:").fillna(False).astype(bool)
+    junk = is_file & out["asset_tag"].isna().to_numpy() & raw_tag.notna().to_numpy() & keyed_by_tag
+    if junk.any():
+        out.loc[junk, "source_record_id"] = out.loc[junk, "serial_key"]
 
 
 def normalize_payloads(

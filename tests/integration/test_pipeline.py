@@ -58,15 +58,26 @@ def _workspace(
         monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
         monkeypatch.setenv("ITAM_DROP_DIR", str(drops))
         monkeypatch.setenv("ITAM_DATABASE_URL", database_url)
+        # A source that is down should fail fast here, not after production-grade retries.
+        monkeypatch.setenv("ITAM_HTTP_ATTEMPTS", "2")
+        monkeypatch.setenv("ITAM_EXTRACT_RETRIES", "1")
+        monkeypatch.setenv("ITAM_EXTRACT_RETRY_DELAY", "0.1")
         yield Workspace(tmp_path, database_url, emulators)
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+def workspace(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    yield from _workspace(tmp_path, sqlite_url, monkeypatch)
+
+
+@pytest.fixture
+def any_workspace(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """The same workspace on SQLite and on PostgreSQL."""
     yield from _workspace(tmp_path, database_url, monkeypatch)
 
 
-def test_sync_twice_is_idempotent(workspace: Workspace) -> None:
+def test_sync_twice_is_idempotent(any_workspace: Workspace) -> None:
+    workspace = any_workspace
     assert run_sync() == 0
     first = workspace.assets()
     assert len(first) > FLEET_SIZE * 0.8  # every physical device plus on-order stock, no mass duplicates
