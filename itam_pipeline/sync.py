@@ -96,6 +96,7 @@ class NormalizedBatch:
     frame: pd.DataFrame
     landing_ids: list[str]
     completed: bool
+    quarantine_payloads: pd.DataFrame  # raw payload of every quarantined record, for the quarantine table
 
     @property
     def quarantined(self) -> int:
@@ -103,8 +104,13 @@ class NormalizedBatch:
 
 
 def pending_landing(lake: Lake, source: str, *, replay: bool = False) -> Landing | None:
-    """The newest landing not yet promoted (or, with ``replay``, the newest landing at all)."""
-    landings = lake.landings(source)
+    """The newest complete landing not yet promoted (with ``replay``: the newest complete one).
+
+    An extraction that failed part-way stays in the lake for inspection but is not used: the
+    previous snapshot stays current until the source answers in full again, so one source
+    being down neither blocks the others nor makes its devices look absent.
+    """
+    landings = [lnd for lnd in lake.landings(source) if lnd.completed]
     if not landings:
         return None
     newest = landings[-1]
@@ -167,8 +173,8 @@ def normalize_landing(
 ) -> NormalizedBatch:
     raw = lake.read_raw(landing)
     frame = quarantine_repeated_keys(normalize(raw, registry=registry))
-    _stage_quarantine_payloads(lake, landing, raw, frame)
-    return NormalizedBatch(landing.source, frame, [landing.landing_id], landing.completed)
+    payloads = _quarantine_payloads(raw, frame)
+    return NormalizedBatch(landing.source, frame, [landing.landing_id], landing.completed, payloads)
 
 
 def quarantine_repeated_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -186,18 +192,20 @@ def quarantine_repeated_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _stage_quarantine_payloads(lake: Lake, landing: Landing, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
-    """Keep the raw payload of every quarantined record so the quarantine table shows what arrived."""
+def _quarantine_payloads(raw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The raw payload of every quarantined record, so the quarantine table shows what arrived."""
     mask = frame["quarantine_reason"].notna().to_numpy()
-    rows = raw.loc[mask, ["source", "source_record_id", "origin", "payload"]].copy()
+    rows = raw.loc[mask, ["source", "source_record_id", "origin", "payload"]].reset_index(drop=True)
     rows["reason"] = frame.loc[mask, "quarantine_reason"].to_numpy()
-    lake.stage_quarantine(landing.source, landing.run_id, rows)
+    return rows
 
 
 def stage(lake: Lake, batch: NormalizedBatch, run_id: str) -> None:
+    """Stage this run's normalized records and quarantine payloads until the repository commits."""
     lake.stage_normalized(
         batch.source, run_id, batch.frame, landing_ids=batch.landing_ids, completed=batch.completed
     )
+    lake.stage_quarantine(batch.source, run_id, batch.quarantine_payloads)
 
 
 # ---- reconcile -------------------------------------------------------------------------------
