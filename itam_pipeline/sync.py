@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 
 from connectors.errors import ConnectorError
 from connectors.records import FILE_PREFIX, RawRecord
+from itam_pipeline import settings
 from itam_pipeline.lake import Lake, Landing
 from itam_pipeline.normalize import JunkRegistry, normalize
 from itam_pipeline.plan import QUARANTINE_COLUMNS, ReconciliationPlan
-from itam_pipeline import settings
 from itam_pipeline.reconcile import ReconcileConfig, load_config, reconcile
 from itam_pipeline.repository import (
     ApplyResult,
