@@ -59,7 +59,7 @@ class PlanDiff:
 
     @property
     def merges(self) -> int:
-        return self.decisions.get("merge", 0)
+        return self.decisions.get("merged", 0)  # decision names are lower-cased (MERGED)
 
     @property
     def splits(self) -> int:

@@ -167,7 +167,7 @@ def test_quarantine_and_decisions_are_appended_per_run(engine: Engine) -> None:
     )
     plan.decisions = pd.DataFrame(
         {
-            "decision": ["merge"],
+            "decision": ["MERGED"],  # as reconciliation writes it
             "asset_id": ["A0000000"],
             "other_asset_id": ["A0000009"],
             "record_key": ["intune|dev-0000000"],
