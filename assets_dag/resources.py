@@ -12,7 +12,7 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from connectors.errors import NotConfiguredError
-from connectors.file_drop import FileDropConnector, load_feeds
+from connectors.file_drop import FileDropConnector
 from connectors.http import RetryPolicy
 from connectors.records import DEVICE42, INTUNE, MIRADORE, DeviceSource
 from itam_pipeline.alerts import AlertThresholds
@@ -135,8 +135,9 @@ class FileDropResource(dg.ConfigurableResource):
         return FileDropConnector(Path(self.drop_dir))
 
     def delta_feeds(self) -> set[str]:
-        """Feeds configured as deltas (a file adds/changes records but never proves absence)."""
-        return {name for name, feed in load_feeds(Path(self.drop_dir)).items() if feed.mode == "delta"}
+        """Feeds whose files add and change records but never prove absence (every feed not set to full)."""
+        drops = self.connector()
+        return {name for name in drops.feeds() if drops.feed_config(name).mode == "delta"}
 
 
 class RepositoryResource(dg.ConfigurableResource):

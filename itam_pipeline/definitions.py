@@ -63,7 +63,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             password=_env("ITAM_DEVICE42_PASSWORD"),
             **http,
         ),
-        "miradore": MiradoreResource(url=_env("ITAM_MIRADORE_URL"), api_key=_env("ITAM_MIRADORE_API_KEY"), **http),
+        "miradore": MiradoreResource(
+            url=_env("ITAM_MIRADORE_URL"), api_key=_env("ITAM_MIRADORE_API_KEY"), **http
+        ),
         "file_drop": FileDropResource(drop_dir=str(paths.drop_dir)),
         "repository": RepositoryResource(
             database_url=_env("ITAM_DATABASE_URL", fallback=paths.database_url),
@@ -82,7 +84,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 def build_executor() -> dg.ExecutorDefinition:
-    """Multiprocess on one machine (default) or Celery workers for larger estates."""
+    """Multiprocess on one machine (default), in-process for small estates, or Celery workers."""
     kind = settings.raw("ITAM_EXECUTOR")
     if kind == "celery":
         from dagster_celery import celery_executor  # optional extra: pip install 'itam-pipeline[celery]'
@@ -90,8 +92,10 @@ def build_executor() -> dg.ExecutorDefinition:
         return celery_executor.configured(
             {"broker": settings.raw("ITAM_CELERY_BROKER"), "backend": settings.raw("ITAM_CELERY_BACKEND")}
         )
+    if kind == "in_process":
+        return dg.in_process_executor  # one process per run: least overhead for small estates
     if kind != "multiprocess":
-        raise settings.ConfigError(f"ITAM_EXECUTOR={kind!r}: use 'multiprocess' or 'celery'")
+        raise settings.ConfigError(f"ITAM_EXECUTOR={kind!r}: use 'multiprocess', 'in_process' or 'celery'")
     return dg.multiprocess_executor.configured({"max_concurrent": 4})
 
 

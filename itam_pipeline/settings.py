@@ -102,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ITAM_SCHEDULE_MIRADORE", "0 */4 * * *", "Cron schedule of the Miradore sync."),
     Setting("ITAM_SCHEDULE_DEVICE42", "0 2 * * *", "Cron schedule of the Device42 sync."),
     Setting("ITAM_SCHEDULE_TIMEZONE", "UTC", "Time zone of the schedules."),
-    Setting("ITAM_EXECUTOR", "multiprocess", "Dagster executor of the jobs: `multiprocess` or `celery` (needs the celery extra)."),
+    Setting("ITAM_EXECUTOR", "multiprocess", "Dagster executor of the jobs: `multiprocess`, `in_process` (least overhead) or `celery` (celery extra)."),
     Setting("ITAM_CELERY_BROKER", "redis://127.0.0.1:6379/0", "Celery broker URL (Redis or RabbitMQ `pyamqp://...`)."),
     Setting("ITAM_CELERY_BACKEND", "redis://127.0.0.1:6379/0", "Celery result backend URL."),
 )

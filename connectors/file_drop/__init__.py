@@ -19,7 +19,7 @@ named ``incidents`` reads ``INCIDENT_COLUMNS``. ``feeds.yaml`` maps a feed name 
       date_format: "%m/%d/%Y"   # strptime format; default tries YYYY-MM-DD, then dd.mm.yyyy
       delimiter: ";"            # default: sniffed among , ; and tab
       encoding: cp1252          # default: UTF-8 with BOM, UTF-16 with BOM, UTF-8, else cp1252
-      mode: delta               # full | delta (default full): may absence in this file mean "gone"?
+      mode: full                # delta | full (default delta): may absence in this file mean "gone"?
 
 Every row becomes a ``RawRecord`` whose payload holds every column of the feed's kind
 (cleaned text or None). Dates come out as ISO ``YYYY-MM-DD`` (incident times as

@@ -40,7 +40,7 @@ class FeedConfig:
     date_format: str | None = None
     delimiter: str | None = None
     encoding: str | None = None
-    mode: str = "full"
+    mode: str = "delta"  # a file adds and updates; only an explicit full export proves absence
 
     @property
     def source(self) -> str:
@@ -84,7 +84,7 @@ def _validated_feed(name: str, settings: Any) -> FeedConfig:
         date_format=_validated_date_format(name, settings.get("date_format")),
         delimiter=_validated_delimiter(name, settings.get("delimiter")),
         encoding=_validated_encoding(name, settings.get("encoding")),
-        mode=_validated_choice(name, "mode", settings.get("mode", "full"), ("full", "delta")) or "full",
+        mode=_validated_choice(name, "mode", settings.get("mode", "delta"), ("full", "delta")) or "delta",
     )
 
 

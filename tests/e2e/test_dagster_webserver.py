@@ -48,7 +48,7 @@ class Dagster:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    def wait_run(self, run_id: str, timeout: float = 240) -> str:
+    def wait_run(self, run_id: str, timeout: float = 420) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status = self.client.get_run_status(run_id).value
@@ -79,12 +79,16 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             "ITAM_HOME": str(base / "itam"),
             "ITAM_DROP_DIR": str(drops),
             "DAGSTER_HOME": str(base / "dagster"),
+            # One process per run: the graph and checks are what is under test, not process spawning.
+            "ITAM_EXECUTOR": "in_process",
         }
         env.pop("ITAM_DATABASE_URL", None)
         subprocess.run(
             [sys.executable, "-m", "itam_pipeline.cli", "init-instance"], env=env, cwd=ROOT, check=True
         )
-        subprocess.run([sys.executable, "-m", "itam_pipeline.cli", "db", "upgrade"], env=env, cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "itam_pipeline.cli", "db", "upgrade"], env=env, cwd=ROOT, check=True
+        )
         yield env | {"_base": str(base)}
 
 
@@ -174,7 +178,7 @@ def test_file_partition_backfill_completes(dagster: Dagster, environment: dict[s
         names=keys,
     )["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 420
     status = None
     while time.monotonic() < deadline:
         status = dagster.query(
@@ -208,7 +212,7 @@ def test_file_sensor_turns_one_drop_into_one_run(dagster: Dagster, environment: 
         "Helsinki,CC-100,2026-11-01,1234.50,EUR,2029-11-01,Reseller Oy,PO-E2E-1\n",
         encoding="utf-8",
     )
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 420
     runs: list[dict] = []
     while time.monotonic() < deadline:
         runs = dagster.runs("dagster/sensor_name", "file_drop_sensor")
