@@ -1,0 +1,133 @@
+"""Relationships of golden assets: to people, places, cost centres and other assets.
+
+Each rule is a function ``(RelationshipInputs) -> frame of RELATIONSHIP_COLUMNS``; adding a
+relationship means adding a function to ``RELATIONSHIP_RULES``.
+
+* asset -> user / location / cost centre come from the surviving golden values (the source is
+  the one that supplied the value);
+* SIM card -> phone: a SIM record's IMEI names the handset it sits in (matching ignores that
+  IMEI for SIM cards, so the two stay separate assets);
+* virtual machine -> host: when records carry the optional ``virtual_host_name`` column
+  (Device42 reports it), the host is the physical asset with that hostname, if exactly one has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from itam_pipeline.plan import RELATIONSHIP_COLUMNS
+from itam_pipeline.reconcile.vec import index_in, take
+from itam_pipeline.schema import AssetType
+
+VIRTUAL_HOST_COLUMN = "virtual_host_name"
+
+# golden attribute -> (relation, target_type)
+ATTRIBUTE_RELATIONS = {
+    "primary_user": ("assigned_to", "user"),
+    "location": ("located_at", "location"),
+    "cost_center": ("charged_to", "cost_center"),
+}
+
+
+@dataclass
+class RelationshipInputs:
+    """Golden rows, their provenance and the records placed on assets."""
+
+    golden: pd.DataFrame
+    provenance: pd.DataFrame
+    records: pd.DataFrame  # usable, active records
+    record_asset: pd.Series  # asset id per row of ``records``
+
+
+def attribute_relations(inputs: RelationshipInputs) -> pd.DataFrame:
+    """asset -> user / location / cost centre, from the golden values."""
+    frames = []
+    prov = inputs.provenance
+    for attribute, (relation, target_type) in ATTRIBUTE_RELATIONS.items():
+        column = inputs.golden[["asset_id", attribute]]
+        rows = column[column[attribute].notna().to_numpy(dtype=bool)]
+        supplied = prov.loc[(prov["attribute"] == attribute).to_numpy(dtype=bool), ["asset_id", "source"]]
+        at = pd.Index(supplied["asset_id"]).get_indexer(rows["asset_id"].astype("string"))
+        source = take(supplied["source"], at)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "asset_id": rows["asset_id"].to_numpy(),
+                    "relation": relation,
+                    "target_type": target_type,
+                    "target_id": rows[attribute].astype("string").to_numpy(),
+                    "source": source.to_numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def sim_in_phone(inputs: RelationshipInputs) -> pd.DataFrame:
+    """SIM card -> the phone whose IMEI the SIM record reports."""
+    recs = inputs.records[["asset_type", "imei", "source"]].assign(asset_id=inputs.record_asset.to_numpy())
+    is_sim = (recs["asset_type"] == AssetType.SIM_CARD.value).fillna(False).to_numpy(dtype=bool)
+    with_imei = recs["imei"].notna().to_numpy()
+    phones = recs[~is_sim & with_imei].drop_duplicates(["imei", "asset_id"])
+    phones = phones[~phones["imei"].duplicated(keep=False)].set_index("imei")["asset_id"]
+    sims = recs[is_sim & with_imei]
+    target = phones.reindex(sims["imei"]).to_numpy()
+    found = pd.notna(target)
+    return pd.DataFrame(
+        {
+            "asset_id": sims["asset_id"].to_numpy()[found],
+            "relation": "installed_in",
+            "target_type": "asset",
+            "target_id": target[found],
+            "source": sims["source"].to_numpy()[found],
+        }
+    )
+
+
+def vm_on_host(inputs: RelationshipInputs) -> pd.DataFrame:
+    """Virtual machine -> its host, by the host's (unique) hostname."""
+    recs = inputs.records
+    if VIRTUAL_HOST_COLUMN not in recs.columns:
+        return pd.DataFrame(columns=list(RELATIONSHIP_COLUMNS))
+    golden = inputs.golden[["asset_id", "hostname", "is_virtual"]]
+    physical = golden[
+        ~golden["is_virtual"].fillna(False).to_numpy(dtype=bool) & golden["hostname"].notna().to_numpy()
+    ]
+    hosts = physical.drop_duplicates("hostname", keep=False)
+    host_name = recs[VIRTUAL_HOST_COLUMN].astype("string").str.lower().str.split(".", n=1).str[0]
+    target = take(hosts["asset_id"].astype("string"), index_in(host_name, hosts["hostname"]))
+    record_asset = inputs.record_asset.astype("string").reset_index(drop=True)
+    found = (target.notna() & (target != record_asset)).fillna(False).to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "asset_id": record_asset[found].to_numpy(),
+            "relation": "hosted_on",
+            "target_type": "asset",
+            "target_id": target[found].to_numpy(),
+            "source": recs["source"].to_numpy()[found],
+        }
+    )
+
+
+RELATIONSHIP_RULES: tuple[Callable[[RelationshipInputs], pd.DataFrame], ...] = (
+    attribute_relations,
+    sim_in_phone,
+    vm_on_host,
+)
+
+
+def build_relationships(inputs: RelationshipInputs) -> pd.DataFrame:
+    """Every relationship of every rule (attribute relations are unique by construction)."""
+    frames = [rule(inputs) for rule in RELATIONSHIP_RULES]
+    frames = [f.astype("string") for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in RELATIONSHIP_COLUMNS})
+    out = pd.concat(frames, ignore_index=True)
+    linked = out["target_type"] == "asset"  # several records of one asset may report the same link
+    out = pd.concat(
+        [out[~linked], out[linked].drop_duplicates(["asset_id", "relation", "target_id"])], ignore_index=True
+    )
+    return out[list(RELATIONSHIP_COLUMNS)]
