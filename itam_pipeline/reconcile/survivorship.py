@@ -257,6 +257,9 @@ def _retain_previous(golden: pd.DataFrame, previous: pd.DataFrame, manual: pd.Da
         if attr not in prev.columns:
             continue
         fill = golden[attr].isna().to_numpy(dtype=bool) & prev[attr].notna().to_numpy(dtype=bool)
+        if len(manual):
+            # A manual override decides the cell, even when it clears it (value null).
+            fill[manual.loc[manual["attribute"] == attr, "asset_code"].to_numpy(np.int64)] = False
         if fill.any():
             golden.loc[fill, attr] = prev[attr].to_numpy()[fill]
             codes = np.flatnonzero(fill)
