@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.engine import Connection, Engine
 
+from connectors.file_drop.templates import INCIDENT_COLUMNS
 from itam_pipeline.repository import tables as t
 from itam_pipeline.repository.bulk import copy_rows, delete_matching, read_matching
 from itam_pipeline.repository.codec import table_schema, to_arrow
@@ -30,16 +31,7 @@ from itam_pipeline.repository.hashing import isin
 from itam_pipeline.repository.lock import DEFAULT_LOCK_TIMEOUT_S, write_transaction
 from itam_pipeline.repository.runs import utc_now
 
-INCIDENT_COLUMNS = (
-    "incident_id",
-    "opened_at",
-    "closed_at",
-    "category",
-    "asset_tag",
-    "serial_number",
-    "hostname",
-    "user",
-)
+# The incidents feed template is declared once, by the connector that reads the files.
 # Identifier rules in order of strength: (rule name, asset_identifiers.id_type or None for users).
 RULES = (("asset_tag", "asset_tag"), ("serial_key", "serial_key"), ("hostname", "hostname"), ("user", None))
 _IDENTIFIER_MATCH = table_schema(t.asset_identifiers, ("id_type", "id_value", "asset_id"))

@@ -15,30 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from connectors.file_drop.templates import STANDARD_COLUMNS
 from itam_pipeline.normalize.dates import FILE_FORMATS, parse_dates
 from itam_pipeline.normalize.lifecycle import file_hints
 from itam_pipeline.normalize.payloads import Extracted, Field
 from itam_pipeline.normalize.sources.base import Staging, staging_frame
 from itam_pipeline.normalize.text import STRING, clean
 
-TEMPLATE_COLUMNS = (
-    "asset_tag",
-    "serial_number",
-    "hostname",
-    "asset_type",
-    "manufacturer",
-    "model",
-    "primary_user",
-    "status",
-    "location",
-    "cost_center",
-    "purchase_date",
-    "purchase_cost",
-    "currency",
-    "warranty_end",
-    "supplier",
-    "order_number",
-)
+# One declaration of the template: the connector that reads the files owns it.
+TEMPLATE_COLUMNS = STANDARD_COLUMNS
 OPTIONAL_COLUMNS = ("mac_address", "imei", "uuid", "os", "os_version")
 FIELDS = {name: Field.TEXT for name in (*TEMPLATE_COLUMNS, *OPTIONAL_COLUMNS)}
 
