@@ -24,7 +24,9 @@ class AlertThresholds:
     min_quality: float = 80.0
 
 
-def evaluate_alerts(assets: pd.DataFrame, *, now: datetime, thresholds: AlertThresholds) -> dict[str, pd.DataFrame]:
+def evaluate_alerts(
+    assets: pd.DataFrame, *, now: datetime, thresholds: AlertThresholds
+) -> dict[str, pd.DataFrame]:
     """Offending assets per alert (empty frames when nothing is wrong). Vectorized over the golden table."""
     in_use = assets["status"].isin(ACTIVE_STATUSES)
     today = pd.Timestamp(now).tz_convert(None).normalize()

@@ -111,7 +111,9 @@ def run_sync(*, dry_run: bool = False, force: bool = False, replay: bool = False
         done()
         ok &= print_run_report(landed, say)
 
-    done = step("normalizing, checking and reconciling" + (" (dry run: nothing is written)" if dry_run else ""))
+    done = step(
+        "normalizing, checking and reconciling" + (" (dry run: nothing is written)" if dry_run else "")
+    )
     run_config: dict = {
         **quiet,
         "ops": {
@@ -248,7 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="one full sync of every configured source", description=run_sync.__doc__)
     p.add_argument("--dry-run", action="store_true", help="compute and print the plan; write nothing")
     p.add_argument("--force", action="store_true", help="write even when a safety threshold is exceeded")
-    p.add_argument("--replay", action="store_true", help="re-normalize the landed snapshots (after a rule change)")
+    p.add_argument(
+        "--replay", action="store_true", help="re-normalize the landed snapshots (after a rule change)"
+    )
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser(
@@ -261,20 +265,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="random seed of the synthetic fleet")
     p.set_defaults(func=cmd_demo)
 
-    db = sub.add_parser("db", help="repository database commands").add_subparsers(dest="db_command", required=True)
+    db = sub.add_parser("db", help="repository database commands").add_subparsers(
+        dest="db_command", required=True
+    )
     p = db.add_parser("upgrade", help="create or migrate the repository schema")
     p.set_defaults(func=cmd_db_upgrade)
 
-    src = sub.add_parser("sources", help="source commands").add_subparsers(dest="sources_command", required=True)
-    p = src.add_parser("check", help="reach each configured source and report OK, skipped or the reason it failed")
+    src = sub.add_parser("sources", help="source commands").add_subparsers(
+        dest="sources_command", required=True
+    )
+    p = src.add_parser(
+        "check", help="reach each configured source and report OK, skipped or the reason it failed"
+    )
     p.set_defaults(func=cmd_sources_check)
 
-    cfg = sub.add_parser("config", help="configuration commands").add_subparsers(dest="config_command", required=True)
+    cfg = sub.add_parser("config", help="configuration commands").add_subparsers(
+        dest="config_command", required=True
+    )
     p = cfg.add_parser("show", help="print the effective settings (secrets masked)")
     p.add_argument("-v", "--verbose", action="store_true", help="also print what each setting means")
     p.set_defaults(func=cmd_config_show)
 
-    p = sub.add_parser("explain", help="why an asset looks the way it does: links, provenance, status history")
+    p = sub.add_parser(
+        "explain", help="why an asset looks the way it does: links, provenance, status history"
+    )
     p.add_argument("query", help="asset id, serial number or host name")
     p.set_defaults(func=cmd_explain)
 
@@ -306,4 +320,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

@@ -40,7 +40,9 @@ def print_run_report(
             message = error.message.strip().splitlines()[-1] if error else "failed"
             say(f"   FAILED {event.step_key}: {message}")
     if not result.success:
-        say("   steps after a failed step or a failed blocking check were not run (the repository is unchanged)")
+        say(
+            "   steps after a failed step or a failed blocking check were not run (the repository is unchanged)"
+        )
     return result.success
 
 

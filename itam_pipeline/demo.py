@@ -36,5 +36,7 @@ def run_demo(*, size: int, seed: int, sync: Callable[..., int], say: Callable[[s
             say(f"   {name:<9} {url}")
         code = sync()
     say(f"repository: {settings._mask_url_password(settings.paths().database_url)}")
-    say("next: `make ui` to browse the runs, `itam-pipeline explain <serial>` to see why an asset looks as it does")
+    say(
+        "next: `make ui` to browse the runs, `itam-pipeline explain <serial>` to see why an asset looks as it does"
+    )
     return code

@@ -90,7 +90,9 @@ def _explain_one(conn: Connection, asset_id: str) -> str:
     if decisions:
         lines.append("\nmatch decisions")
         for r in decisions:
-            lines.append(f"  {r['decision']} {r.get('record_key') or r.get('other_asset_id') or ''} {r.get('detail') or ''}")
+            lines.append(
+                f"  {r['decision']} {r.get('record_key') or r.get('other_asset_id') or ''} {r.get('detail') or ''}"
+            )
     return "\n".join(lines)
 
 

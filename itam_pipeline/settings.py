@@ -63,9 +63,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("REQUESTS_CA_BUNDLE", None, "CA bundle for every HTTPS call (standard requests variable)."),
     Setting("ITAM_HTTP_TIMEOUT", "60", "Timeout in seconds of every HTTP call to a source."),
-    Setting("ITAM_HTTP_ATTEMPTS", "6", "Attempts per HTTP call on 429/5xx/timeouts (Retry-After honoured, else backoff)."),
+    Setting(
+        "ITAM_HTTP_ATTEMPTS",
+        "6",
+        "Attempts per HTTP call on 429/5xx/timeouts (Retry-After honoured, else backoff).",
+    ),
     Setting("ITAM_EXTRACT_RETRIES", "3", "Dagster retries of a whole extraction after a transient outage."),
-    Setting("ITAM_EXTRACT_RETRY_DELAY", "30", "Seconds before the first extraction retry (doubles each time)."),
+    Setting(
+        "ITAM_EXTRACT_RETRY_DELAY", "30", "Seconds before the first extraction retry (doubles each time)."
+    ),
     Setting(
         "ITAM_JUNK_REGISTRY",
         None,
@@ -102,8 +108,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ITAM_SCHEDULE_MIRADORE", "0 */4 * * *", "Cron schedule of the Miradore sync."),
     Setting("ITAM_SCHEDULE_DEVICE42", "0 2 * * *", "Cron schedule of the Device42 sync."),
     Setting("ITAM_SCHEDULE_TIMEZONE", "UTC", "Time zone of the schedules."),
-    Setting("ITAM_EXECUTOR", "multiprocess", "Dagster executor of the jobs: `multiprocess`, `in_process` (least overhead) or `celery` (celery extra)."),
-    Setting("ITAM_CELERY_BROKER", "redis://127.0.0.1:6379/0", "Celery broker URL (Redis or RabbitMQ `pyamqp://...`)."),
+    Setting(
+        "ITAM_EXECUTOR",
+        "multiprocess",
+        "Dagster executor of the jobs: `multiprocess`, `in_process` (least overhead) or `celery` (celery extra).",
+    ),
+    Setting(
+        "ITAM_CELERY_BROKER",
+        "redis://127.0.0.1:6379/0",
+        "Celery broker URL (Redis or RabbitMQ `pyamqp://...`).",
+    ),
     Setting("ITAM_CELERY_BACKEND", "redis://127.0.0.1:6379/0", "Celery result backend URL."),
 )
 BY_ENV = {s.env: s for s in SETTINGS}

@@ -36,5 +36,7 @@ def test_pure_packages_load_without_dagster(modules: list[str], forbidden: list[
         + f"bad = [m for m in {forbidden!r} if m in sys.modules]\n"
         + "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "", f"{modules} pulled in {result.stdout.strip()}"

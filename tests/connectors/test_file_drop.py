@@ -60,7 +60,9 @@ def test_standard_template_needs_no_config(tmp_path: Path, fleet: Fleet) -> None
     connector = FileDropConnector(tmp_path)
     assert connector.feeds() == ["procurement"]
     (drop,) = connector.pending_files()
-    assert drop.partition_key == f"procurement/{path.name}" and drop.kind == "devices" and drop.mode == "delta"
+    assert (
+        drop.partition_key == f"procurement/{path.name}" and drop.kind == "devices" and drop.mode == "delta"
+    )
     records = list(connector.read(drop))
     assert_matches_truth(records, fleet, "procurement")
     assert all(r.source == "file:procurement" and r.error is None for r in records)
