@@ -6,6 +6,7 @@ are steps of one run, a failed blocking check skips the write in that same run.
 """
 
 import dagster as dg
+import pandas as pd
 
 from assets_dag.extract import API_SOURCES
 from assets_dag.normalize import FILE_FEEDS_KEY, normalized_key
@@ -39,6 +40,12 @@ class WriteConfig(dg.Config):
 
     force: bool = False
     """Write even when the plan exceeds a safety threshold (mass retirement, source count drop)."""
+
+
+def _overloaded_sample(report: pd.DataFrame) -> str:
+    if report.empty:
+        return "none"
+    return report.head(20).astype(str).to_markdown(index=False)
 
 
 def _totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -76,6 +83,9 @@ def reconciled_plan(
             "sources_in_run": ", ".join(inputs.sources_in_run) or "none",
             "records": len(inputs.records),
             "plan": dg.MetadataValue.md(f"```\n{diff.summary_text()}\n```"),
+            # Identifier values seen on many unrelated devices stop counting as identifiers.
+            "overloaded_values": len(plan.overloaded_values),
+            "overloaded_sample": dg.MetadataValue.md(_overloaded_sample(plan.overloaded_values)),
             **{f"plan_{k}": v for k, v in diff.as_metrics().items()},
         }
     )

@@ -93,8 +93,10 @@ def run_sync(*, dry_run: bool = False, force: bool = False, replay: bool = False
     ok = True
 
     done = step("extracting API sources (Intune, Device42, Miradore)")
+    # INFO on this run shows the connectors' progress ("intune: 50,000 records landed").
+    progress = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     extract = defs.resolve_job_def("extract_all").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=quiet
+        instance=instance, raise_on_error=False, run_config=progress
     )
     done()
     ok &= print_run_report(extract, say)
