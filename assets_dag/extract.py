@@ -94,7 +94,9 @@ def build_raw_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     return _raw
 
 
-raw_source_assets = [build_raw_source_asset(spec) for spec in API_SOURCES]
+def build_raw_source_assets() -> list[dg.AssetsDefinition]:
+    """Built when the Definitions are, so retry settings are read then, not at import time."""
+    return [build_raw_source_asset(spec) for spec in API_SOURCES]
 
 
 @dg.asset(

@@ -11,7 +11,7 @@ import os
 
 import dagster as dg
 
-from assets_dag.extract import raw_file_drops, raw_source_assets
+from assets_dag.extract import build_raw_source_assets, raw_file_drops
 from assets_dag.jobs import all_jobs
 from assets_dag.normalize import normalized_file_drops, normalized_source_assets
 from assets_dag.reconcile import reconciled_plan, repository_assets, repository_incidents
@@ -103,7 +103,7 @@ def build_definitions() -> dg.Definitions:
     settings.load_env_file()
     return dg.Definitions(
         assets=[
-            *raw_source_assets,
+            *build_raw_source_assets(),
             raw_file_drops,
             *normalized_source_assets,
             normalized_file_drops,
