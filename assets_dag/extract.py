@@ -80,7 +80,7 @@ def build_raw_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 connector.iter_records(),
                 lake=repository.lake(),
                 engine=engine,
-                run_id=context.run_id,
+                run_id=context.run.run_id,
                 progress=lambda n: context.log.info(f"{spec.name}: {n:,} records landed"),
             )
         except ConnectorError as exc:
@@ -123,8 +123,8 @@ def raw_file_drops(
             drops.read(dropped),
             lake=repository.lake(),
             engine=engine,
-            run_id=context.run_id,
-            landing_id=f"{context.run_id}-{dropped.sha256[:12]}",
+            run_id=context.run.run_id,
+            landing_id=f"{context.run.run_id}-{dropped.sha256[:12]}",
         )
     except FileRejectedError as exc:
         # The file as a whole is unreadable: move it aside so the feed keeps flowing.

@@ -77,7 +77,7 @@ def build_normalized_asset(source: str) -> dg.AssetsDefinition:
             context.log.info(f"{source}: no new landing; the current snapshot stays in use")
             return dg.MaterializeResult(metadata=batch_metadata([]))
         batch = normalize_landing(lake, landing, registry=_registry())
-        stage(lake, batch, context.run_id)
+        stage(lake, batch, context.run.run_id)
         return dg.MaterializeResult(metadata=batch_metadata([batch]))
 
     return _normalized
@@ -104,7 +104,7 @@ def normalized_file_drops(
     batches = []
     for landing in pending_file_landings(lake, replay=config.replay):
         batch = normalize_landing(lake, landing, registry=registry)
-        stage(lake, batch, context.run_id)
+        stage(lake, batch, context.run.run_id)
         batches.append(batch)
         context.log.info(
             f"{landing.source}: normalized {len(batch.frame):,} rows of landing {landing.landing_id}"

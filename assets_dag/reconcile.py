@@ -68,8 +68,8 @@ def reconciled_plan(
     lake = repository.lake()
     engine = repository.engine()
     try:
-        inputs = gather_records(lake, context.run_id, delta_feeds=file_drop.delta_feeds())
-        plan = build_plan(engine, inputs, run_id=context.run_id)
+        inputs = gather_records(lake, context.run.run_id, delta_feeds=file_drop.delta_feeds())
+        plan = build_plan(engine, inputs, run_id=context.run.run_id)
         plan = restrict_to_run(plan, lake, inputs)
         diff = compute_diff(engine, plan)
     finally:
@@ -106,13 +106,13 @@ def repository_assets(
     context: dg.AssetExecutionContext, config: WriteConfig, repository: RepositoryResource
 ) -> dg.MaterializeResult:
     lake = repository.lake()
-    plan, inputs = load_plan(lake, context.run_id)
+    plan, inputs = load_plan(lake, context.run.run_id)
     engine = repository.engine()
     try:
         result = commit(engine, lake, plan, inputs, thresholds=repository.thresholds(), force=config.force)
     finally:
         engine.dispose()
-    discard_plan(lake, context.run_id)
+    discard_plan(lake, context.run.run_id)
     totals = _totals(result.counts)
     per_source = "\n".join(
         f"| {s} | " + " | ".join(str(c.get(k, 0)) for k in COUNT_KEYS) + " |"
@@ -154,11 +154,11 @@ def repository_incidents(
         return dg.MaterializeResult(metadata={"status": "unchanged", "dagster/row_count": 0})
     engine = repository.engine()
     try:
-        result = link_incidents(engine, batch.frame, context.run_id)
+        result = link_incidents(engine, batch.frame, context.run.run_id)
     finally:
         engine.dispose()
     for landing in batch.landings:
-        lake.mark_consumed(landing.source, [landing.landing_id], run_id=context.run_id)
+        lake.mark_consumed(landing.source, [landing.landing_id], run_id=context.run.run_id)
     if result.unlinked:
         context.log.warning(
             f"{result.unlinked} incidents match no asset: {', '.join(result.unlinked_ids[:20])}"

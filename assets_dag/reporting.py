@@ -77,7 +77,7 @@ def reporting_alerts(
             alerting.webhook_url,
             {
                 "event": "itam.threshold_alerts",
-                "run_id": context.run_id,
+                "run_id": context.run.run_id,
                 "alerts": fired,
                 "low_quality_sources": low_quality,
                 "samples": {n: offending[n].head(SAMPLE_ROWS).astype(str).to_dict("records") for n in fired},

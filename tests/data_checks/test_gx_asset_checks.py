@@ -65,7 +65,7 @@ def test_specs_are_generated_from_the_suite():
     assert list(specs) == [check_name_of(e) for e in SUITE.expectations]
     assert {name for name, spec in specs.items() if spec.blocking} == CRITICAL
     assert all(spec.asset_key == STAGING for spec in specs.values())
-    assert specs["record_key_unique"].description == "record_key is unique"
+    assert specs["record_key_unique"].description == "record_key is unique among usable records"
 
 
 def test_clean_frame_passes_every_check_and_the_downstream_asset_runs(tmp_path, clean_normalized):
