@@ -30,8 +30,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# Whole files go to one of two workers: module-scoped fixtures (webserver, emulators) stay shared.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 ui: $(VENV)/.installed
 	$(BIN)/itam-pipeline init-instance
