@@ -184,7 +184,9 @@ def test_quarantine_and_decisions_are_appended_per_run(engine: Engine) -> None:
     assert stored == [
         {"run_id": "run-1", "source": "intune", "reason": "no_identifier", "payload": '{"id": "dev-x"}'}
     ]
-    assert scalar(engine, "SELECT other_asset_id FROM match_decisions WHERE decision = 'MERGED'") == "A0000009"
+    assert (
+        scalar(engine, "SELECT other_asset_id FROM match_decisions WHERE decision = 'MERGED'") == "A0000009"
+    )
 
 
 @pytest.mark.parametrize(
