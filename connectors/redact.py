@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+MIN_REGISTERED_SECRET = 4
 
 # Query/form parameters whose value is a credential, whatever the secret list says.
 _PARAM_RE = re.compile(
@@ -83,7 +84,10 @@ class Redactor:
 def register_secrets(secrets: Iterable[str | None]) -> None:
     """Remember secrets so log records of third-party libraries are masked too."""
     with _REGISTRY_LOCK:
-        _REGISTRY.update(s for s in secrets if s)
+        # Process-wide masking of third-party log lines ignores strings too short to be a real
+        # secret: masking every "s" would make every log unreadable. redact() with an explicit
+        # secret list still masks any length.
+        _REGISTRY.update(s for s in secrets if s and len(s) >= MIN_REGISTERED_SECRET)
     install_log_redaction()
 
 

@@ -56,6 +56,10 @@ def server(scripted_server) -> Iterator[EmulatorServer]:
     scripted_server.app.queue.clear()
     scripted_server.app.seen.clear()
     yield scripted_server
+    if scripted_server.faults.slow_seconds:
+        # Handler threads of timed-out requests are still asleep; let them finish here, or they
+        # wake up during the next test and answer with that test's queued responses.
+        time.sleep(scripted_server.faults.slow_seconds + 1.0)
 
 
 def client(server: EmulatorServer, **kwargs) -> HttpClient:
