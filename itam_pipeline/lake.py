@@ -32,7 +32,8 @@ from connectors.errors import ConnectorError
 from connectors.records import RawRecord
 from itam_pipeline.schema import NORMALIZED_SCHEMA, RAW_SCHEMA, conform, empty_frame
 
-BATCH_ROWS = 50_000
+# Records per Parquet row group while landing: bounds the extraction's memory whatever the estate size.
+BATCH_ROWS = 20_000
 
 
 def source_slug(source: str) -> str:
