@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,postgres,celery]'
+	$(BIN)/pip install --quiet -e '.[dev,postgres,celery,bench]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
