@@ -18,9 +18,8 @@ from pathlib import Path
 
 from connectors.emulators import EmulatorSet
 from connectors.emulators.fleet import generate_fleet
-from connectors.records import DEVICE42, INTUNE, MIRADORE
+from connectors.records import API_SOURCES
 
-API_SOURCES = (INTUNE, DEVICE42, MIRADORE)
 # Fixed reference time: the same fleet (and the same staleness decisions) on every run.
 FLEET_NOW = datetime(2025, 6, 2, tzinfo=UTC)
 

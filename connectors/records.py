@@ -11,6 +11,7 @@ INTUNE = "intune"
 DEVICE42 = "device42"
 MIRADORE = "miradore"
 FILE_PREFIX = "file:"
+API_SOURCES: tuple[str, ...] = (INTUNE, DEVICE42, MIRADORE)
 
 
 def file_source(feed: str) -> str:

@@ -12,6 +12,9 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
+from assets_dag.normalize import FILE_FEEDS_KEY, normalized_key
+from assets_dag.reconcile import PLAN_KEY
+from connectors.records import API_SOURCES
 from data_checks.asset_checks import build_guard_check, build_gx_checks, build_scorecard_check
 from data_checks.guards import completeness_gate, duplicate_active_serials, retirement_gate, serial_loss_gate
 from data_checks.suites import golden_suite, normalized_suite
@@ -19,10 +22,7 @@ from itam_pipeline.lake import empty_normalized
 from itam_pipeline.repository import last_complete_counts, read_assets
 from itam_pipeline.sync import load_plan
 
-API_SOURCES = ("intune", "device42", "miradore")
 RESOURCES = {"repository"}
-FILE_FEEDS_KEY = dg.AssetKey(["normalized", "file_drops"])
-PLAN_KEY = dg.AssetKey(["reconciled", "plan"])
 FORCE_TAG = "itam/force"  # an operator accepted a plan over the thresholds
 
 
@@ -34,7 +34,7 @@ def _staged(context: dg.AssetCheckExecutionContext, sources: list[str] | None) -
 
 
 def _source_checks(source: str) -> list[dg.AssetChecksDefinition]:
-    key = dg.AssetKey(["normalized", source])
+    key = normalized_key(source)
 
     def load(context: dg.AssetCheckExecutionContext) -> pd.DataFrame:
         return _staged(context, [source])

@@ -25,7 +25,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column, Condition
 
-from connectors.records import DEVICE42, FILE_PREFIX, INTUNE, MIRADORE
+from connectors.records import API_SOURCES, FILE_PREFIX
 from itam_pipeline.schema import AssetType, Status
 
 SUITE_VERSION = 1
@@ -55,8 +55,7 @@ LATEST_LAST_SEEN_PARAMETER = "latest_allowed_last_seen_at"
 DEFAULT_MIN_SERIAL_COMPLETENESS = 0.8
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 
-_API_SOURCES = (INTUNE, DEVICE42, MIRADORE)
-_ANY_SOURCE_PATTERN = rf"^(?:{'|'.join(_API_SOURCES)}|{re.escape(FILE_PREFIX)}[A-Za-z0-9_.-]+)$"
+_ANY_SOURCE_PATTERN = rf"^(?:{'|'.join(API_SOURCES)}|{re.escape(FILE_PREFIX)}[A-Za-z0-9_.-]+)$"
 
 _USABLE = Column("quarantine_reason").is_null()
 _CRITICAL = FailureSeverity.CRITICAL

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
+from connectors.records import API_SOURCES
 from itam_pipeline import settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -118,17 +119,12 @@ def run_sync(*, dry_run: bool = False, force: bool = False, replay: bool = False
     )
     run_config: dict = {
         **quiet,
-        "ops": {
-            "normalized__intune": {"config": {"replay": replay}},
-            "normalized__device42": {"config": {"replay": replay}},
-            "normalized__miradore": {"config": {"replay": replay}},
-            "normalized__file_drops": {"config": {"replay": replay}},
-        },
+        "ops": {f"normalized__{s}": {"config": {"replay": replay}} for s in (*API_SOURCES, "file_drops")},
     }
     selection = None
     if dry_run:
         selection = [dg.AssetKey(["reconciled", "plan"])] + [
-            dg.AssetKey(["normalized", s]) for s in ("intune", "device42", "miradore", "file_drops")
+            dg.AssetKey(["normalized", s]) for s in (*API_SOURCES, "file_drops")
         ]
     else:
         run_config["ops"]["repository__assets"] = {"config": {"force": force}}
@@ -168,7 +164,7 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
     resources_ = build_resources()
     failed = False
-    for name in ("intune", "device42", "miradore"):
+    for name in API_SOURCES:
         resource = resources_[name]
         try:
             resource = resource.process_config_and_initialize()  # resolves EnvVar values

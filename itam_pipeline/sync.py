@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pandas as pd
@@ -36,8 +35,6 @@ from itam_pipeline.repository import (
 from itam_pipeline.schema import NORMALIZED_SCHEMA, conform
 
 log = logging.getLogger(__name__)
-
-API_SOURCES = ("intune", "device42", "miradore")
 
 
 def now_utc() -> datetime:
@@ -336,12 +333,3 @@ def commit(
         for source in inputs.sources_in_run:
             lake.promote_staged(source, plan.run_id, merge=source in inputs.delta_feeds)
     return result
-
-
-def summary_rows(result: ApplyResult) -> list[dict[str, Any]]:
-    """Per-source counters as rows for printing and metadata."""
-    return [{"source": s, **counts} for s, counts in sorted(result.counts.items())]
-
-
-def payload_json(payload: dict[str, Any]) -> str:
-    return orjson.dumps(payload, default=str).decode()
