@@ -111,7 +111,7 @@ def _winners_by_rule(
 
     Recency is ranked once (timed before untimed, newest first, ties share a rank); each rule
     then sorts one packed integer key: (asset, stale, rank, recency) for precedence rules,
-    (asset, stale, recency, rank) for recency rules.
+    (asset, stale, recency, rank) for recency rules, then the record key.
     """
     src_codes, sources = pd.factorize(c.records["source"])
     observed = np.where(np.isnat(c.observed), 0, c.observed.astype(np.int64))  # unknown time = oldest
@@ -120,6 +120,9 @@ def _winners_by_rule(
         np.int64
     )
     levels = np.int64(recency.max(initial=0) + 1)
+    # Last tie-break: the record key. Records arrive in a different order every run, and a
+    # tie decided by row order would move provenance back and forth between equal records.
+    identity = pd.factorize(c.records["record_key"], sort=True)[0]
     by_rule: dict[AttributeRule, list[str]] = {}
     for attr in SURVIVOR_ATTRIBUTES:
         by_rule.setdefault(cfg.attributes[attr], []).append(attr)
@@ -136,7 +139,7 @@ def _winners_by_rule(
             key = (head * levels + recency) * width + rank + 1
         else:
             key = (head * width + rank + 1) * levels + recency
-        order = np.argsort(key)
+        order = np.lexsort((identity, key))
         eligible = (rank >= 0) & (c.asset_code >= 0)
         for attr in attrs:
             valid = eligible & values[attr].notna().to_numpy(dtype=bool)

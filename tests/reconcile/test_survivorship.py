@@ -206,3 +206,18 @@ def test_first_and_last_seen_span_the_asset_records() -> None:
     row = golden(plan, "intune|i1")
     assert row["first_seen_at"] == pd.Timestamp(days_ago(400))
     assert row["last_seen_at"] == pd.Timestamp(days_ago(1))
+
+
+def test_an_exact_tie_goes_to_the_same_record_whatever_the_row_order() -> None:
+    # Same source rank, same timestamp: only the record key can decide, never the row order
+    # (records arrive in another order every run, and provenance must not flap).
+    seen = days_ago(2)
+    rows = [
+        rec("intune", "i1", serial_number=SERIAL, hostname="same-name", last_seen_at=seen),
+        rec("miradore", "m1", serial_number=SERIAL, hostname="same-name", last_seen_at=seen),
+    ]
+    winners = {
+        provenance(plan, "intune|i1").loc["hostname", "source_record_id"]
+        for plan in (run(frame(*rows)), run(frame(*reversed(rows))))
+    }
+    assert winners == {"i1"}  # "intune|i1" sorts before "miradore|m1"

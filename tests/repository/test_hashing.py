@@ -84,3 +84,15 @@ def test_key_index_finds_positions_and_duplicates() -> None:
     assert list(index.positions(pd.Series(["device42|1", "miradore|9", "intune|1"]))) == [2, -1, 0]
     assert not index.duplicated().any()
     assert list(KeyIndex(pd.Series(["x", "y", "x"])).duplicated()) == [False, False, True]
+
+
+def test_text_hashes_do_not_depend_on_how_repetitive_a_column_is() -> None:
+    # A value (and a null) hashes the same in a column of repeats and in one of distinct values.
+    repetitive = pd.Series(["a"] * 2000 + [None], dtype="string")
+    distinct = pd.Series([f"v{i}" for i in range(2000)] + ["a", None], dtype="string")
+    schema = pa.schema([pa.field("name", pa.string())])
+    low = row_hashes(pd.DataFrame({"name": repetitive}), schema, ["name"])
+    high = row_hashes(pd.DataFrame({"name": distinct}), schema, ["name"])
+    assert low[0] == high[2000] and low[-1] == high[-1]
+    as_category = pd.DataFrame({"name": distinct.astype("category")})
+    assert (row_hashes(as_category, schema, ["name"]) == high).all()
