@@ -175,10 +175,12 @@ def empty_frame(schema: pa.Schema) -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series(dtype=d) for n, d in pandas_dtypes(schema).items()})
 
 
-def conform(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+def conform(df: pd.DataFrame, schema: pa.Schema, *, keep_categories: bool = False) -> pd.DataFrame:
     """Return ``df`` with exactly the schema's columns, in order, cast to the declared dtypes.
 
-    Missing columns are added as nulls; extra columns are dropped.
+    Missing columns are added as nulls; extra columns are dropped. With ``keep_categories``
+    a categorical column declared as text stays categorical (its categories become text):
+    the same values, without decoding millions of rows that repeat a few values.
     """
     out = {}
     dtypes = pandas_dtypes(schema)
@@ -189,11 +191,22 @@ def conform(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
         elif isinstance(dtype, pd.DatetimeTZDtype):
             col = pd.to_datetime(col, errors="coerce", utc=True).astype(dtype)
         elif isinstance(dtype, pd.StringDtype) and isinstance(col.dtype, pd.CategoricalDtype):
-            col = _categorical_as_string(col)
+            col = _text_categories(col) if keep_categories else _categorical_as_string(col)
         else:
             col = col.astype(dtype)
         out[name] = col
     return pd.DataFrame(out, index=df.index)
+
+
+def _text_categories(col: pd.Series) -> pd.Series:
+    """A categorical column whose categories are text (decoded when that would merge two)."""
+    categories = col.cat.categories
+    if isinstance(categories.dtype, pd.StringDtype):
+        return col
+    text = categories.astype("string")
+    if not text.is_unique:  # e.g. 1 and "1": only decoding keeps them apart correctly
+        return _categorical_as_string(col)
+    return col.cat.rename_categories(text)
 
 
 def _categorical_as_string(col: pd.Series) -> pd.Series:

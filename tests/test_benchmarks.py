@@ -57,7 +57,7 @@ def test_binary_copy_round_trips_every_type_and_null(postgres_url: str) -> None:
         Column("count", "bigint"),
         Column("ratio", "double precision"),
         Column("day", "date"),
-        Column("at", "timestamptz"),
+        Column("at", "timestamp with time zone"),
         Column("cost", "numeric(14,2)"),
     ]
     with psycopg.connect(libpq_url(postgres_url)) as conn:

@@ -1,7 +1,8 @@
 """Bulk reads and writes between pandas frames and the repository, one path per dialect.
 
-PostgreSQL: frames travel as CSV produced by Arrow's C++ writer and streamed through
-psycopg 3 ``COPY`` (a worker thread sends one batch while the next is encoded); reads use
+PostgreSQL: frames travel through psycopg 3 ``COPY`` in binary format, encoded column by
+column (``pgbinary``), or as CSV from Arrow's C++ writer for a type without a binary
+encoder; a worker thread sends one batch while the next is encoded. Reads use
 ``COPY (query) TO STDOUT`` parsed by Arrow. SQLite: ``executemany`` on the open transaction,
 and plain cursor reads. Both paths avoid per-row Python work other than building the
 driver's tuples, and both stay inside the caller's transaction. Value encodings: ``codec``.
@@ -24,10 +25,12 @@ import sqlalchemy as sa
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.engine import Connection
 
+from itam_pipeline.repository import pgbinary
 from itam_pipeline.repository.codec import decode_sqlite, sqlite_rows, to_pandas
 from itam_pipeline.repository.engine import is_postgres
 
 COPY_BATCH_ROWS = 50_000
+COPY_BATCH_BYTES = 64 * 1024 * 1024  # keeps a batch's encoded rows far below Arrow's 2 GiB limit
 _temp_names = itertools.count()
 
 
@@ -100,14 +103,44 @@ def copy_rows(conn: Connection, table_name: str, data: pa.Table) -> int:
 
 
 def _copy_postgres(conn: Connection, table_name: str, data: pa.Table) -> None:
+    """Binary COPY when every column type has a binary encoder, CSV otherwise.
+
+    A worker thread sends one batch while the next is encoded (``QueuedLibpqWriter``).
+    """
+    pg_types = column_types(conn, table_name, data.column_names)
+    binary = all(pg_type in pgbinary.SUPPORTED_TYPES for pg_type in pg_types)
+    columns = ", ".join(data.column_names)
+    statement = f"COPY {table_name} ({columns}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
     cursor = conn.connection.driver_connection.cursor()
-    statement = f"COPY {table_name} ({', '.join(data.column_names)}) FROM STDIN (FORMAT csv)"
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     with _as_sqlalchemy_errors(statement), cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-        for batch in data.to_batches(max_chunksize=COPY_BATCH_ROWS):
-            buffer = io.BytesIO()
-            pacsv.write_csv(batch, buffer, options)
-            copy.write(buffer.getbuffer())
+        if binary:
+            copy.write(pgbinary.SIGNATURE)
+        for batch in data.to_batches(max_chunksize=_batch_rows(data)):
+            if binary:
+                copy.write(memoryview(pgbinary.encode_batch(batch, pg_types)))
+            else:
+                buffer = io.BytesIO()
+                pacsv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
+        if binary:
+            copy.write(pgbinary.TRAILER)
+
+
+def _batch_rows(data: pa.Table) -> int:
+    """Rows per COPY batch: at most COPY_BATCH_ROWS and about COPY_BATCH_BYTES of data."""
+    row_bytes = max(1, data.nbytes // max(1, data.num_rows))
+    return max(1, min(COPY_BATCH_ROWS, COPY_BATCH_BYTES // row_bytes))
+
+
+def column_types(conn: Connection, table_name: str, columns: Sequence[str]) -> list[str]:
+    """PostgreSQL's type name (``format_type``) of each of ``columns`` of ``table_name``."""
+    rows = conn.exec_driver_sql(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+        f" WHERE attrelid = '{table_name}'::regclass AND attnum > 0 AND NOT attisdropped"
+    ).all()
+    types = dict(rows)
+    return [types[c] for c in columns]
 
 
 @contextmanager

@@ -28,7 +28,7 @@ _COMBINE = np.uint64(0x100000001B3)  # odd multiplier mixing one column's hash i
 def row_hashes(frame: pd.DataFrame, schema: pa.Schema, columns: Sequence[str]) -> np.ndarray:
     """One int64 hash per row over ``columns`` (typed as in ``schema``), order-sensitive."""
     subset = pa.schema([schema.field(c) for c in columns])
-    canonical = conform(frame, subset)
+    canonical = conform(frame, subset, keep_categories=True)
     combined = np.zeros(len(frame), dtype=np.uint64)
     for name in columns:
         combined = (combined * _COMBINE) ^ column_hashes(canonical[name])  # uint64 wraps: intended
@@ -42,6 +42,8 @@ def column_hashes(values: pd.Series) -> np.ndarray:
     the same hashes as hashing every value (pandas hashes a categorical through its
     categories) without building a Python string per row.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # text categories (see ``conform``)
+        return pd.util.hash_array(values.array)
     if not isinstance(values.dtype, pd.StringDtype):
         return pd.util.hash_array(values.array, categorize=False)
     text = pa.array(values.array, type=pa.large_string())

@@ -171,7 +171,8 @@ def _prepare_child(
     frame: pd.DataFrame | None, spec: ChildSpec, index: pd.Index
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The child frame without duplicate rows, and each asset's set hash (0 = no rows)."""
-    out = _conform(frame, spec.schema, spec.name)
+    # Child sets are the biggest frames and mostly repeat a few values: kept categorical.
+    out = _conform(frame, spec.schema, spec.name, keep_categories=True)
     _require(out, spec.required, spec.name)
     positions = _positions(index, out, spec.name, label="asset_id")
     hashes = row_hashes(out, spec.schema, spec.hashed)
@@ -190,10 +191,12 @@ def _columns_or_empty(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.
     return frame
 
 
-def _conform(frame: pd.DataFrame | None, schema: pa.Schema, name: str) -> pd.DataFrame:
+def _conform(
+    frame: pd.DataFrame | None, schema: pa.Schema, name: str, *, keep_categories: bool = False
+) -> pd.DataFrame:
     frame = _columns_or_empty(frame, schema.names)
     try:
-        return conform(frame, schema).reset_index(drop=True)
+        return conform(frame, schema, keep_categories=keep_categories).reset_index(drop=True)
     except (TypeError, ValueError) as exc:
         raise PlanIntegrityError(f"{name}: a column does not have the declared type ({exc})") from None
 

@@ -394,3 +394,26 @@ GOLDEN_TABLES = (
     "asset_status_history",
     "asset_relationships",
 )
+
+
+# ---- key collation -------------------------------------------------------------------------
+# Every text column in a key or an index compares bytewise ("C" collation) on PostgreSQL.
+# These columns hold ids, codes and normalized identifiers, never prose, so linguistic
+# order buys nothing, while a byte-order B-tree builds and probes about twice as fast
+# (abbreviated keys, no strcoll) and serves prefix searches (LIKE 'PF1%') as well.
+# Deterministic collations make equality identical, so joins to other text are unaffected.
+# SQLite already compares text bytewise (BINARY).
+KeyText = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+
+
+def _indexed_text_columns(table: sa.Table) -> set[str]:
+    names = {c.name for index in table.indexes for c in index.columns}
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint | sa.ForeignKeyConstraint):
+            names |= {c.name for c in constraint.columns}
+    return {name for name in names if isinstance(table.c[name].type, sa.Text)}
+
+
+for _table in metadata.tables.values():
+    for _name in _indexed_text_columns(_table):
+        _table.c[_name].type = KeyText

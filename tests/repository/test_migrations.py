@@ -23,7 +23,7 @@ from itam_pipeline.repository.views import VIEWS
 
 from .builders import fleet_plan, next_run
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def test_upgrade_creates_every_table_and_view(fresh_engine: Engine) -> None:
@@ -92,3 +92,17 @@ def test_bulk_load_rebuilds_every_index_and_key(engine: Engine, monkeypatch: pyt
     duplicate.links = pd.concat([duplicate.links, twin], ignore_index=True)
     with pytest.raises(sa.exc.IntegrityError):  # the rebuilt unique constraint is enforced
         apply_plan(engine, duplicate)
+
+
+def test_key_columns_compare_bytewise_on_postgresql(pg_engine: Engine) -> None:
+    with pg_engine.connect() as conn:
+        collations = dict(
+            conn.exec_driver_sql(
+                "SELECT table_name || '.' || column_name, collation_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND data_type = 'text'"
+            ).all()
+        )
+    assert collations["assets.asset_id"] == "C"
+    assert collations["asset_identifiers.id_value"] == "C"
+    assert collations["incident_links.incident_id"] == "C"
+    assert collations["assets.model"] is None  # prose-like values keep the database default
