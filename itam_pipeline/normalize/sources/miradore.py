@@ -32,7 +32,6 @@ FIELDS = {
     name: Field.TEXT
     for name in (
         "Status",
-        "_deleted",
         "Platform",
         "OSVersionName",
         "LastReported",
@@ -57,6 +56,7 @@ FIELDS = {
         "Category.Name",
     )
 }
+FIELDS["_deleted"] = Field.FLAG  # the connector sets a JSON boolean
 
 
 def stage(data: Extracted) -> Staging:
