@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from itam_pipeline.normalize.text import arrow_strings, from_arrow
+from itam_pipeline.normalize.text import as_text, from_arrow
 
 try:  # orjson parses several times faster; json is the fallback so it stays optional.
     import orjson
@@ -43,6 +43,7 @@ except ImportError:  # pragma: no cover - exercised only where orjson is absent
 
 
 CHUNK_ROWS = 100_000
+_OPEN, _CLOSE = ord("{"), ord("}")
 BAD_PAYLOAD = "BAD_PAYLOAD"
 
 
@@ -141,9 +142,11 @@ def extract_groups(
 def _text_chunks(payloads: Sequence[str | None] | pd.Series) -> Iterator[pa.Array | list[str | None]]:
     """Payload texts one chunk at a time (never a million at once): Arrow slices for a Series."""
     if isinstance(payloads, pd.Series):
-        array = arrow_strings(payloads)
-        for start in range(0, len(array), CHUNK_ROWS):
-            yield array.slice(start, CHUNK_ROWS)
+        # Slices of the column's own chunks, combined one slice at a time: combining the
+        # whole column first would copy every payload's text (a gigabyte at 1M records).
+        chunked = pa.chunked_array(pa.array(as_text(payloads).array))
+        for start in range(0, len(chunked), CHUNK_ROWS):
+            yield chunked.slice(start, CHUNK_ROWS).combine_chunks()
     else:
         for start in range(0, len(payloads), CHUNK_ROWS):
             yield list(payloads[start : start + CHUNK_ROWS])
@@ -170,21 +173,28 @@ def _json_type(spec: FieldSpec) -> pa.DataType:
 def _read_ndjson(texts: pa.Array | list[str | None], schema: pa.Schema) -> pa.Table | None:
     """Parse a chunk of payload texts with Arrow's multi-threaded JSON reader, or None.
 
-    The texts are joined into one newline-delimited buffer without a Python object per row.
-    Anything the reader cannot take exactly as the Python path would - a null or multi-line
-    payload, invalid JSON, a value of another type than its field - returns None, and the
-    caller parses that chunk in Python, which reports or coerces row by row.
+    The reader runs over the chunk's text buffer as it is (the payloads back to back), so no
+    Python object and no copy is made per row. It needs every payload to be one JSON object:
+    each must start with "{" and end with "}", and the reader must find exactly one object
+    per payload. Anything else - a null, empty or non-object payload, invalid JSON, a value of
+    another type than its field - returns None and the caller parses that chunk in Python,
+    which reports or coerces the offending rows one by one.
     """
     if not isinstance(texts, pa.Array) or len(texts) == 0 or texts.null_count:
         return None
-    if pc.any(pc.match_substring(texts, "\n")).as_py():
+    texts = texts.cast(pa.large_string())  # no-op for pandas' strings; int64 offsets below
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64, count=len(texts) + 1, offset=texts.offset * 8)
+    if texts.buffers()[2] is None or (np.diff(offsets) < 2).any():
         return None
-    lines = pc.binary_join_element_wise(texts, pa.scalar("", texts.type), pa.scalar("\n", texts.type))
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64, count=len(lines) + 1, offset=lines.offset * 8)
-    data = lines.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
-    options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)
+    if (data[offsets[:-1]] != _OPEN).any() or (data[offsets[1:] - 1] != _CLOSE).any():
+        return None
+    payload = texts.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    options = pajson.ParseOptions(
+        explicit_schema=schema, unexpected_field_behavior="ignore", newlines_in_values=True
+    )
     try:
-        table = pajson.read_json(pa.BufferReader(data), parse_options=options)
+        table = pajson.read_json(pa.BufferReader(payload), parse_options=options)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None
     return table if table.num_rows == len(texts) else None

@@ -10,6 +10,7 @@ import pytest
 
 from itam_pipeline.normalize import payloads
 from itam_pipeline.normalize.payloads import Field, Records, extract
+from itam_pipeline.normalize.text import arrow_strings
 
 FIELDS = {
     "name": Field.TEXT,
@@ -64,10 +65,22 @@ def test_the_arrow_reader_agrees_with_the_python_parser(
 
 
 def test_clean_payloads_take_the_arrow_reader() -> None:
-    texts = payloads.arrow_strings(_series(CLEAN))
+    texts = arrow_strings(_series(CLEAN))
     schema = payloads._union_schema({0: FIELDS})
     assert schema is not None
     parsed = payloads._read_ndjson(texts, schema)
     assert parsed is not None and parsed.num_rows == len(CLEAN)
-    bad = payloads.arrow_strings(_series([*CLEAN, "{not json"]))
+    bad = arrow_strings(_series([*CLEAN, "{not json"]))
     assert payloads._read_ndjson(bad, schema) is None
+
+
+def test_payloads_that_are_not_one_object_each_never_shift_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two objects in one payload next to an empty one: the reader would find as many objects
+    # as payloads, one row off. Such chunks must go the Python way.
+    rows = [{"name": "a"}, '{"name": "b"}{"name": "c"}', "", "   ", {"name": "d"}]
+    fast = _as_plain(extract(_series(rows), FIELDS))
+    _python_only(monkeypatch)
+    slow = _as_plain(extract(_series(rows), FIELDS))
+    assert fast == slow
+    assert fast["name"][0] == "a" and fast["name"][4] == "d"
+    assert [e is not None for e in fast["errors"]] == [False, True, True, True, False]
