@@ -60,6 +60,7 @@ def normalize_and_reconcile(lake_dir: Path, run_id: str, now: str) -> dict[str, 
     frames = [normalize(lake.read_raw(landing)) for landing in landings]
     normalized = time.perf_counter()
     records = pd.concat(frames, ignore_index=True)
+    del frames  # the concatenated copy is all reconciliation needs
     plan = reconcile(
         records,
         empty_state(),

@@ -121,8 +121,9 @@ def _winners_by_rule(
     )
     levels = np.int64(recency.max(initial=0) + 1)
     # Last tie-break: the record key. Records arrive in a different order every run, and a
-    # tie decided by row order would move provenance back and forth between equal records.
-    identity = pd.factorize(c.records["record_key"], sort=True)[0]
+    # tie decided by row order would move provenance back and forth between equal records:
+    # rows are visited in record-key order and sorted stably.
+    by_record_key = pc.array_sort_indices(arrow_strings(c.records["record_key"])).to_numpy()
     by_rule: dict[AttributeRule, list[str]] = {}
     for attr in SURVIVOR_ATTRIBUTES:
         by_rule.setdefault(cfg.attributes[attr], []).append(attr)
@@ -139,7 +140,7 @@ def _winners_by_rule(
             key = (head * levels + recency) * width + rank + 1
         else:
             key = (head * width + rank + 1) * levels + recency
-        order = np.lexsort((identity, key))
+        order = by_record_key[np.argsort(key[by_record_key], kind="stable")]
         eligible = (rank >= 0) & (c.asset_code >= 0)
         for attr in attrs:
             valid = eligible & values[attr].notna().to_numpy(dtype=bool)

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from itam_pipeline.schema import conform
 
 _COMBINE = np.uint64(0x100000001B3)  # odd multiplier mixing one column's hash into the row's
+_NULL_HASH = np.iinfo(np.uint64).max  # what pandas hashes a missing category to
 
 
 def row_hashes(frame: pd.DataFrame, schema: pa.Schema, columns: Sequence[str]) -> np.ndarray:
@@ -38,12 +39,13 @@ def row_hashes(frame: pd.DataFrame, schema: pa.Schema, columns: Sequence[str]) -
 def column_hashes(values: pd.Series) -> np.ndarray:
     """``pd.util.hash_array`` of a column (uint64), computed faster for text.
 
-    Text is dictionary-encoded by Arrow and each distinct value hashed once, which gives
-    the same hashes as hashing every value (pandas hashes a categorical through its
-    categories) without building a Python string per row.
+    Text is dictionary-encoded by Arrow (or already categorical) and each distinct value
+    hashed once. That gives what pandas gives a categorical - the hash of each value, and all
+    ones for a null - the same whatever the column's repetition or dtype.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):  # text categories (see ``conform``)
-        return pd.util.hash_array(values.array)
+        categories = np.asarray(values.cat.categories.array, dtype=object)
+        return _by_code(categories, values.cat.codes.to_numpy())
     if not isinstance(values.dtype, pd.StringDtype):
         return pd.util.hash_array(values.array, categorize=False)
     text = pa.array(values.array, type=pa.large_string())
@@ -51,8 +53,15 @@ def column_hashes(values: pd.Series) -> np.ndarray:
         text = text.combine_chunks()
     encoded = pc.dictionary_encode(text)
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-    return pd.util.hash_array(pd.Categorical.from_codes(codes, categories))
+    return _by_code(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), codes)
+
+
+def _by_code(distinct: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Hash each distinct value once and spread the hashes by code (-1 = null)."""
+    hashed = pd.util.hash_array(distinct, categorize=False) if len(distinct) else np.zeros(1, np.uint64)
+    out = hashed.take(np.maximum(codes, 0))
+    out[codes < 0] = _NULL_HASH
+    return out
 
 
 def set_hashes(positions: np.ndarray, hashes: np.ndarray, size: int) -> np.ndarray:
@@ -83,8 +92,8 @@ def duplicate_pairs(owners: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     """Mask of rows repeating an earlier (owner, hash) pair."""
     # Fast path: one uint64 per pair. Exact duplicates always collide there, so no collision
     # proves there are none; only on a collision are the pairs compared exactly.
-    mixed = hashes.view(np.uint64) * _COMBINE + owners.astype(np.uint64)
-    if not pd.Series(mixed).duplicated().any():
+    mixed = np.sort(hashes.view(np.uint64) * _COMBINE + owners.astype(np.uint64))
+    if not (mixed[1:] == mixed[:-1]).any():  # sorting beats a hash table at millions of rows
         return np.zeros(len(owners), dtype=bool)
     return pd.DataFrame({"owner": owners, "hash": hashes}).duplicated().to_numpy()
 

@@ -221,8 +221,13 @@ def _unique(index: KeyIndex, name: str, column: str) -> None:
 def _positions(index: KeyIndex, frame: pd.DataFrame, name: str, *, label: str) -> np.ndarray:
     """Row number in ``assets`` of each row's asset; unknown assets are a plan error."""
     # Look up each distinct asset once: child frames repeat their asset ids many times.
-    codes, distinct = pd.factorize(frame["asset_id"])
-    positions = index.positions(pd.Series(distinct, dtype="string"))[codes]
+    column = frame["asset_id"]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # reconciliation's frames: codes exist
+        codes, distinct = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, distinct = pd.factorize(column)
+    found = index.positions(pd.Series(distinct, dtype="string"))
+    positions = np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else -1, -1)
     unknown = positions < 0
     if unknown.any():
         examples = ", ".join(frame.loc[unknown, label].astype(str).head(EXAMPLES))
