@@ -26,6 +26,8 @@ How to read it:
   Intune extraction; page sweep + COPY of the raw rows for end to end).
 - Targets are stated for 1,000,000 source records. Ratio targets apply at any size; absolute
   time targets are scaled linearly to smaller runs; memory targets are not scaled.
+
+Where the time goes, what was done about it and what is next: [performance.md](performance.md).
 """
 _SECTION = re.compile(r"<!-- bench:(\d+) -->\n.*?<!-- /bench:\1 -->\n", re.S)
 
