@@ -27,12 +27,23 @@ def json_value(values: pd.Series | np.ndarray | list) -> pd.Series:
     s = s.reset_index(drop=True)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
         stamps = pa.array(pd.to_datetime(s, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[s]"))
-        return _series(pc.strftime(stamps, format='"%Y-%m-%dT%H:%M:%SZ"')).fillna("null")
+        # Casting to text is ~10x faster than strftime; it only differs by " " for "T".
+        text = pc.replace_substring(pc.cast(stamps, pa.string()), " ", "T", max_replacements=1)
+        return _series(pc.binary_join_element_wise('"', text, 'Z"', "")).fillna("null")
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("boolean").map({True: "true", False: "false"}).fillna("null").astype("string")
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s.astype("string").fillna("null")
     text = arrow_strings(s)
+    encoded = pc.dictionary_encode(text)
+    if len(encoded.dictionary) * 2 < len(text):  # few distinct values: build each literal once
+        literals = arrow_strings(_string_literals(encoded.dictionary))
+        return _series(literals.take(encoded.indices)).fillna("null")
+    return _string_literals(text)
+
+
+def _string_literals(text: pa.Array) -> pd.Series:
+    """Quoted, escaped JSON strings (null stays null)."""
     special = pc.match_substring_regex(text, _SPECIAL).fill_null(False).to_numpy(zero_copy_only=False)
     if special.any():  # escaping is rare: identifiers are normalized; only those rows pay for it
         escaped = text.filter(pa.array(special))
@@ -40,8 +51,8 @@ def json_value(values: pd.Series | np.ndarray | list) -> pd.Series:
             escaped = pc.replace_substring(escaped, raw, replacement)
         positions = pa.array(np.cumsum(special) - 1)
         text = pc.if_else(pa.array(special), escaped.take(positions), text)
-    quote = pa.scalar('"', pa.string())
-    return _series(pc.binary_join_element_wise(quote, text, quote, pa.scalar("", pa.string()))).fillna("null")
+    quote = pa.scalar('"', text.type)
+    return _series(pc.binary_join_element_wise(quote, text, quote, pa.scalar("", text.type))).fillna("null")
 
 
 def json_object(

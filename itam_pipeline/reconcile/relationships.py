@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from itam_pipeline.plan import RELATIONSHIP_COLUMNS
 from itam_pipeline.reconcile.vec import index_in, take
@@ -46,11 +49,18 @@ def attribute_relations(inputs: RelationshipInputs) -> pd.DataFrame:
     """asset -> user / location / cost centre, from the golden values."""
     frames = []
     prov = inputs.provenance
+    by_code = _coded_by_golden_row(prov, inputs.golden)
     for attribute, (relation, target_type) in ATTRIBUTE_RELATIONS.items():
         column = inputs.golden[["asset_id", attribute]]
-        rows = column[column[attribute].notna().to_numpy(dtype=bool)]
+        present = column[attribute].notna().to_numpy(dtype=bool)
+        rows = column[present]
         supplied = prov.loc[(prov["attribute"] == attribute).to_numpy(dtype=bool), ["asset_id", "source"]]
-        at = pd.Index(supplied["asset_id"]).get_indexer(rows["asset_id"].astype("string"))
+        if by_code:  # provenance rows name their asset by its golden row: no text look-up
+            at = np.full(len(column), -1, dtype=np.int64)
+            at[supplied["asset_id"].cat.codes.to_numpy()] = np.arange(len(supplied))
+            at = at[present]
+        else:
+            at = pd.Index(supplied["asset_id"]).get_indexer(rows["asset_id"].astype("string"))
         source = take(supplied["source"], at)
         frames.append(
             pd.DataFrame(
@@ -64,6 +74,16 @@ def attribute_relations(inputs: RelationshipInputs) -> pd.DataFrame:
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _coded_by_golden_row(provenance: pd.DataFrame, golden: pd.DataFrame) -> bool:
+    """Whether provenance's asset ids are categorical codes of exactly the golden rows, in order."""
+    ids = provenance["asset_id"]
+    if not isinstance(ids.dtype, pd.CategoricalDtype) or len(ids.cat.categories) != len(golden):
+        return False
+    categories = pa.array(ids.cat.categories.astype("string"), type=pa.large_string())
+    golden_ids = pa.array(golden["asset_id"].astype("string").array, type=pa.large_string())
+    return bool(pc.all(pc.equal(categories, golden_ids)).as_py()) and not ids.isna().any()
 
 
 def sim_in_phone(inputs: RelationshipInputs) -> pd.DataFrame:
