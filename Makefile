@@ -39,8 +39,8 @@ ui: $(VENV)/.installed
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,postgres,bench]'
-	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[postgres,bench]'
+	touch $@ $(VENV)/.installed
 
 # make bench [QUICK=1] [SIZE=100000]
 bench: $(VENV)/.installed-bench

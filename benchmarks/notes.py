@@ -157,4 +157,8 @@ def _phase_notes(outcomes: dict[str, Outcome]) -> list[str]:
         if fetch and copy
         else ""
     )
-    return [f"End to end phases (medians): {split}{floor}. Extraction is sequential, source by source."]
+    return [
+        f"End to end phases (medians): {split}{floor}. The three sources are extracted at once, then "
+        "normalized at once, as the extract_all and reconcile_all Dagster jobs run them (threads of "
+        "one process here)."
+    ]

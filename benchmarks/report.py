@@ -56,7 +56,9 @@ ROWS: tuple[RowSpec, ...] = (
     ),
     RowSpec("Floor: PostgreSQL binary COPY of the raw rows", "floor_copy_raw"),
     RowSpec("Floor: read the landed raw Parquet (pyarrow)", "floor_parquet"),
-    RowSpec("Floor: fetch every page, 3 APIs (HTTPS, no parsing)", "floor_fetch"),
+    RowSpec("Floor: fetch every page, 3 APIs (HTTPS, no parsing; the faster sweep below)", "floor_fetch"),
+    RowSpec("Floor: fetch every page, one API after the other", "floor_fetch", "one_by_one_s"),
+    RowSpec("Floor: fetch every page, three APIs at once", "floor_fetch", "at_once_s"),
     RowSpec("Floor: fetch every Intune page", "floor_fetch", "intune_s", records="intune"),
     RowSpec(
         "Extract Intune over HTTPS + land Parquet",
@@ -72,15 +74,19 @@ ROWS: tuple[RowSpec, ...] = (
         target=Target("memory_mb", 500),
     ),
     RowSpec(
-        "Normalize (read raw + normalize, 3 sources)",
+        "Normalize (3 sources at once, a process each: read raw, normalize, stage Parquet)",
         "normalize_reconcile",
         "normalize_s",
         floors=(("floor_parquet", "seconds"),),
     ),
-    RowSpec("Match + survivorship (reconcile, empty repository)", "normalize_reconcile", "reconcile_s"),
+    RowSpec(
+        "Match + survivorship (read the staged records, reconcile, empty repository)",
+        "normalize_reconcile",
+        "reconcile_s",
+    ),
     RowSpec("Normalize + match + survivorship", "normalize_reconcile", target=Target("seconds", 30)),
     RowSpec(
-        "Normalize + match + survivorship: peak memory",
+        "Normalize + match + survivorship: peak memory (largest process)",
         "normalize_reconcile",
         "peak_rss_mb",
         target=Target("memory_mb", 3 * 1024),
