@@ -64,12 +64,12 @@ def attribute_relations(inputs: RelationshipInputs) -> pd.DataFrame:
         source = take(supplied["source"], at)
         frames.append(
             pd.DataFrame(
-                {
-                    "asset_id": rows["asset_id"].to_numpy(),
+                {  # extension arrays, not to_numpy(): no Python object per row
+                    "asset_id": rows["asset_id"].astype("string").array,
                     "relation": relation,
                     "target_type": target_type,
-                    "target_id": rows[attribute].astype("string").to_numpy(),
-                    "source": source.to_numpy(),
+                    "target_id": rows[attribute].astype("string").array,
+                    "source": source.astype("string").array,
                 }
             )
         )
@@ -88,12 +88,14 @@ def _coded_by_golden_row(provenance: pd.DataFrame, golden: pd.DataFrame) -> bool
 
 def sim_in_phone(inputs: RelationshipInputs) -> pd.DataFrame:
     """SIM card -> the phone whose IMEI the SIM record reports."""
-    recs = inputs.records[["asset_type", "imei", "source"]].assign(asset_id=inputs.record_asset.to_numpy())
+    # Only records with an IMEI can take part; select them before attaching asset ids.
+    with_imei_rows = np.flatnonzero(inputs.records["imei"].notna().to_numpy(dtype=bool))
+    recs = inputs.records[["asset_type", "imei", "source"]].iloc[with_imei_rows].reset_index(drop=True)
+    recs["asset_id"] = take(inputs.record_asset, with_imei_rows).astype("string").array
     is_sim = (recs["asset_type"] == AssetType.SIM_CARD.value).fillna(False).to_numpy(dtype=bool)
-    with_imei = recs["imei"].notna().to_numpy()
-    phones = recs[~is_sim & with_imei].drop_duplicates(["imei", "asset_id"])
+    phones = recs[~is_sim].drop_duplicates(["imei", "asset_id"])
     phones = phones[~phones["imei"].duplicated(keep=False)].set_index("imei")["asset_id"]
-    sims = recs[is_sim & with_imei]
+    sims = recs[is_sim]
     target = phones.reindex(sims["imei"]).to_numpy()
     found = pd.notna(target)
     return pd.DataFrame(

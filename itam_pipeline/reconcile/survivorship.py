@@ -316,17 +316,23 @@ def _provenance(
     asset id once per attribute, a record id once per attribute it supplied).
     """
     n_attr = len(SURVIVOR_ATTRIBUTES)
-    asset = np.concatenate([winners[a].asset for a in SURVIVOR_ATTRIBUTES])
-    attr = np.concatenate(
-        [np.full(len(winners[a].asset), i, np.int64) for i, a in enumerate(SURVIVOR_ATTRIBUTES)]
+    # Narrow integer codes: these columns have one entry per provenance row (~10 per asset),
+    # so int64 intermediates would dominate the peak memory of a million-asset run.
+    asset = np.concatenate(
+        [winners[a].asset for a in SURVIVOR_ATTRIBUTES], dtype=np.int32, casting="same_kind"
     )
-    row = np.concatenate([winners[a].row for a in SURVIVOR_ATTRIBUTES])
-    rule = np.concatenate([winners[a].rule for a in SURVIVOR_ATTRIBUTES])
+    attr = np.concatenate(
+        [np.full(len(winners[a].asset), i, np.int8) for i, a in enumerate(SURVIVOR_ATTRIBUTES)]
+    )
+    row = np.concatenate([winners[a].row for a in SURVIVOR_ATTRIBUTES], dtype=np.int32, casting="same_kind")
+    rule = np.concatenate([winners[a].rule for a in SURVIVOR_ATTRIBUTES], dtype=np.int8, casting="same_kind")
     manual_attr = manual["attribute"].map(_ATTR_CODE).to_numpy(dtype=np.int64)
     if len(manual):
-        keep = ~np.isin(asset * n_attr + attr, manual["asset_code"].to_numpy(np.int64) * n_attr + manual_attr)
+        cell = asset.astype(np.int64) * n_attr + attr
+        keep = ~np.isin(cell, manual["asset_code"].to_numpy(np.int64) * n_attr + manual_attr)
         asset, attr, row, rule = asset[keep], attr[keep], row[keep], rule[keep]
     src_codes, src_names = pd.factorize(c.records["source"])
+    src_codes = src_codes.astype(np.int32)
     source_names = [*map(str, src_names), OVERRIDE_SOURCE, RETAINED_SOURCE]
     override_rule, retained_rule = rules.code("override"), rules.code("retained")
     retained_attr = retained["attribute"].map(_ATTR_CODE).to_numpy(dtype=np.int64)
@@ -339,16 +345,20 @@ def _provenance(
                         asset,
                         manual["asset_code"].to_numpy(np.int64),
                         retained["asset_code"].to_numpy(np.int64),
-                    ]
+                    ],
+                    dtype=np.int32,
+                    casting="same_kind",
                 ),
                 dtype=pd.CategoricalDtype(asset_ids),
             ),
             "attribute": pd.Categorical.from_codes(
-                np.concatenate([attr, manual_attr, retained_attr]), categories=list(SURVIVOR_ATTRIBUTES)
+                np.concatenate([attr, manual_attr, retained_attr], dtype=np.int8, casting="same_kind"),
+                categories=list(SURVIVOR_ATTRIBUTES),
             ),
             "source": pd.Categorical.from_codes(
                 np.concatenate(
-                    [src_codes[row], np.full(n_manual, len(src_names)), np.full(n_kept, len(src_names) + 1)]
+                    [src_codes[row], np.full(n_manual, len(src_names)), np.full(n_kept, len(src_names) + 1)],
+                    dtype=np.int32,
                 ),
                 categories=source_names,
             ),
@@ -363,7 +373,9 @@ def _provenance(
                 )
             ),
             "rule": pd.Categorical.from_codes(
-                np.concatenate([rule, np.full(n_manual, override_rule), np.full(n_kept, retained_rule)]),
+                np.concatenate(
+                    [rule, np.full(n_manual, override_rule), np.full(n_kept, retained_rule)], dtype=np.int16
+                ),
                 categories=list(rules.names),
             ),
         }
@@ -383,5 +395,7 @@ def _record_ids(
         extra_codes = np.where(extra_codes >= 0, categories.get_indexer(extra_names)[extra_codes], -1)
     else:
         extra_codes = np.where(extra_codes >= 0, extra_codes + len(names), -1)
-    all_codes = np.concatenate([codes[rows], extra_codes, np.full(n_retained, -1)])
+    all_codes = np.concatenate(
+        [codes.astype(np.int32)[rows], extra_codes, np.full(n_retained, -1)], dtype=np.int32
+    )
     return pd.Categorical.from_codes(all_codes, dtype=pd.CategoricalDtype(categories))
