@@ -143,13 +143,23 @@ RELATIONSHIP_RULES: tuple[Callable[[RelationshipInputs], pd.DataFrame], ...] = (
 
 def build_relationships(inputs: RelationshipInputs) -> pd.DataFrame:
     """Every relationship of every rule (attribute relations are unique by construction)."""
-    frames = [rule(inputs) for rule in RELATIONSHIP_RULES]
-    frames = [f.astype("string") for f in frames if len(f)]
+    frames = [_without_repeated_links(rule(inputs).astype("string")) for rule in RELATIONSHIP_RULES]
+    frames = [f[list(RELATIONSHIP_COLUMNS)] for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in RELATIONSHIP_COLUMNS})
-    out = pd.concat(frames, ignore_index=True)
-    linked = out["target_type"] == "asset"  # several records of one asset may report the same link
-    out = pd.concat(
-        [out[~linked], out[linked].drop_duplicates(["asset_id", "relation", "target_id"])], ignore_index=True
+    return pd.concat(frames, ignore_index=True)
+
+
+def _without_repeated_links(frame: pd.DataFrame) -> pd.DataFrame:
+    """Asset-to-asset links once each: several records of one asset may report the same link.
+
+    Deduplicated per rule, before the frames are joined: the attribute relations (most rows)
+    are unique by construction and are not copied again.
+    """
+    linked = (frame["target_type"] == "asset").fillna(False).to_numpy(dtype=bool)
+    if not linked.any():
+        return frame
+    return pd.concat(
+        [frame[~linked], frame[linked].drop_duplicates(["asset_id", "relation", "target_id"])],
+        ignore_index=True,
     )
-    return out[list(RELATIONSHIP_COLUMNS)]

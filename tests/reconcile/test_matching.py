@@ -417,6 +417,24 @@ def test_sim_card_imei_is_a_relationship_not_a_match() -> None:
     ]
 
 
+def test_a_sim_reported_by_two_sources_links_to_its_phone_once() -> None:
+    sim = {"serial_number": "8946000000000000001", "imei": IMEI_A, "asset_type": "sim_card"}
+    plan = run(
+        frame(
+            rec("intune", "phone", serial_number="F2LXK0ABCD", imei=IMEI_A, asset_type="mobile_phone"),
+            rec("file:procurement", "sim1", **sim),
+            rec("file:inventory", "sim1", **sim),
+        )
+    )
+    sim_asset = asset_of(plan, "file:procurement|sim1")
+    assert asset_of(plan, "file:inventory|sim1") == sim_asset
+    links = plan.relationships[plan.relationships["target_type"] == "asset"]
+    assert links[["asset_id", "relation", "target_id"]].values.tolist() == [
+        [sim_asset, "installed_in", asset_of(plan, "intune|phone")]
+    ]
+    assert plan.relationships.duplicated(["asset_id", "relation", "target_id"]).sum() == 0
+
+
 def test_quarantined_records_are_not_matched() -> None:
     plan = run(
         frame(
