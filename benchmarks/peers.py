@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 
 from benchmarks.environment import ScratchPostgres, libpq_url
 from benchmarks.harness import Case, Measurement
+from itam_pipeline.repository.tables import golden_type
 from itam_pipeline.schema import GOLDEN_COLUMNS
 
 ORM_SAMPLE_ROWS = 2_000
@@ -119,27 +120,13 @@ class _Base(DeclarativeBase):
     pass
 
 
-def _column_type(arrow_type: pa.DataType, name: str) -> sa.types.TypeEngine:
-    if name == "purchase_cost":
-        return sa.Numeric(14, 2, asdecimal=False)
-    if pa.types.is_boolean(arrow_type):
-        return sa.Boolean()
-    if pa.types.is_int64(arrow_type):
-        return sa.BigInteger()
-    if pa.types.is_date32(arrow_type):
-        return sa.Date()
-    if pa.types.is_timestamp(arrow_type):
-        return sa.DateTime(timezone=True)
-    return sa.Text()
-
-
 OrmAsset: Any = type(
     "OrmAsset",
     (_Base,),
     {
         "__tablename__": "orm_assets",
         **{
-            name: mapped_column(_column_type(arrow_type, name), primary_key=name == "asset_id")
+            name: mapped_column(golden_type(name, arrow_type), primary_key=name == "asset_id")
             for name, arrow_type, _ in GOLDEN_COLUMNS
         },
     },

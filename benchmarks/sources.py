@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urljoin
 
@@ -71,13 +71,13 @@ def fetch_all_pages_at_once(env: Mapping[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def _timed(sweep: object, env: Mapping[str, str]) -> float:
+def _timed(sweep: Callable[[requests.Session, Mapping[str, str]], None], env: Mapping[str, str]) -> float:
     with requests.Session() as session:
         # Passed per request too: requests lets a REQUESTS_CA_BUNDLE in the process environment
         # override a session-level ``verify``.
         session.verify = env["REQUESTS_CA_BUNDLE"]
         started = time.perf_counter()
-        sweep(session, env)  # type: ignore[operator]
+        sweep(session, env)
         return time.perf_counter() - started
 
 

@@ -35,7 +35,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def _golden_type(name: str, arrow_type: pa.DataType) -> sa.types.TypeEngine:
+def golden_type(name: str, arrow_type: pa.DataType) -> sa.types.TypeEngine:
+    """The repository's column type for a golden attribute."""
     if name == "purchase_cost":
         return Money
     if pa.types.is_boolean(arrow_type):
@@ -56,7 +57,7 @@ def _golden_columns() -> list[sa.Column]:
         columns.append(
             sa.Column(
                 name,
-                _golden_type(name, arrow_type),
+                golden_type(name, arrow_type),
                 primary_key=key,
                 nullable=not key and name != "status",
                 comment=description,

@@ -7,6 +7,7 @@ order), so an old migration always re-creates exactly the views of its time.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -36,6 +37,12 @@ def view_statements(revision: str, dialect: str) -> list[str]:
         if code:
             statements.append(code)
     return statements
+
+
+def view_names(revision: str, dialect: str) -> list[str]:
+    """Names of the views ``views_<revision>.<dialect>.sql`` creates, in its order."""
+    pattern = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE)
+    return [m.group(1) for m in map(pattern.match, view_statements(revision, dialect)) if m]
 
 
 def create_views(conn: Connection, revision: str) -> None:

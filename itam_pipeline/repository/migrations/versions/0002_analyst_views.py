@@ -11,24 +11,12 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from itam_pipeline.repository.views import create_views, drop_views
+from itam_pipeline.repository.views import create_views, drop_views, view_names
 
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-VIEW_NAMES = [
-    "v_current_inventory",
-    "v_warranty_expiring",
-    "v_stale_missing_assets",
-    "v_assets_per_user",
-    "v_assets_per_cost_center",
-    "v_lifecycle_durations",
-    "v_source_coverage",
-    "v_data_quality_per_source",
-    "v_top_incident_assets",
-]
 
 
 def upgrade() -> None:
@@ -36,4 +24,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_views(op.get_bind(), VIEW_NAMES)
+    bind = op.get_bind()
+    drop_views(bind, view_names("0002", bind.dialect.name))

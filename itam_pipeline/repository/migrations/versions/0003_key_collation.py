@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from itam_pipeline.repository.views import create_views, drop_views
+from itam_pipeline.repository.views import create_views, drop_views, view_names
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -22,17 +22,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 VIEWS_REVISION = "0002"
-VIEW_NAMES = [
-    "v_current_inventory",
-    "v_warranty_expiring",
-    "v_stale_missing_assets",
-    "v_assets_per_user",
-    "v_assets_per_cost_center",
-    "v_lifecycle_durations",
-    "v_source_coverage",
-    "v_data_quality_per_source",
-    "v_top_incident_assets",
-]
 KEY_COLUMNS = {
     "assets": ["asset_id"],
     "asset_source_records": ["record_key", "source", "source_record_id", "asset_id"],
@@ -62,7 +51,7 @@ def _set_collation(clause: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    drop_views(bind, VIEW_NAMES)
+    drop_views(bind, view_names(VIEWS_REVISION, bind.dialect.name))
     for table, columns in KEY_COLUMNS.items():
         changes = ", ".join(f"ALTER COLUMN {c} TYPE text {clause}".rstrip() for c in columns)
         bind.exec_driver_sql(f"ALTER TABLE {table} {changes}")
